@@ -1,0 +1,88 @@
+// The codec table. Every block of a .kmo file names its codec by a stable 16-bit id; the CLI,
+// the benchmark harness and the container all find codecs here, by id or by name.
+//
+// Rules: ids are never renumbered or reused; a retired codec keeps its id reserved. An encoder
+// object is immutable after creation and encode_block() may run concurrently on many threads.
+// A decoder is a plain function: it never sees the encoder, and it must fill exactly the output
+// span (whose size the container already checked against the memory limit) or fail.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kolmo/bytes.h"
+#include "kolmo/status.h"
+
+namespace kolmo {
+
+enum class CodecId : std::uint16_t {
+  kStore = 0,
+  kZstd = 1,
+  kO2 = 2,
+  // Reserved for the codecs of later work; listed so that nobody takes these numbers.
+  kCm = 3,
+  kStateSMix = 4,
+  kTensor = 5,
+  kLog = 6,
+};
+
+// Limits a decoder must respect for its own working memory (models, tables, windows).
+struct DecodeLimits {
+  std::uint64_t memory_bytes = std::uint64_t{1} << 31;
+};
+
+// What one encoded block carries besides its payload: parameters the decoder needs
+// (at most kMaxCodecParamsBytes, stored in the block header) and the payload itself.
+constexpr std::size_t kMaxCodecParamsBytes = 255;
+struct EncodedBlock {
+  Bytes params;
+  Bytes payload;
+};
+
+class BlockEncoder {
+ public:
+  virtual ~BlockEncoder() = default;
+  // Compresses one independent block. Must be thread-safe (const, no shared mutable state).
+  virtual Status encode_block(ByteSpan input, EncodedBlock& out) const = 0;
+  // The block size this encoder works best with (the container splits input into such blocks).
+  virtual std::uint64_t preferred_block_size() const = 0;
+  // Memory the encoder needs per block in flight, beyond input and output (for --memory checks
+  // and documentation).
+  virtual std::uint64_t working_memory() const = 0;
+  // Canonical spec of this configuration, e.g. "zstd:19" or "o2".
+  virtual std::string spec() const = 0;
+};
+
+using DecodeFn = Status (*)(ByteSpan params, ByteSpan payload, MutableByteSpan output,
+                            const DecodeLimits& limits);
+
+// level: kolmo level 1..9 from -1..-9, 0 = the codec's default. options: the text after
+// "name:" in a codec spec (e.g. "19" in "zstd:19"); empty when none was given.
+using MakeEncoderFn = Expected<std::unique_ptr<BlockEncoder>> (*)(std::string_view options,
+                                                                  int level);
+
+struct CodecInfo {
+  CodecId id;
+  std::string_view name;
+  std::string_view summary;
+  MakeEncoderFn make_encoder;
+  DecodeFn decode;
+};
+
+// The registry. find_codec returns nullptr for unknown ids/names.
+std::span<const CodecInfo> all_codecs();
+const CodecInfo* find_codec(CodecId id);
+const CodecInfo* find_codec(std::string_view name);
+
+// Parses "NAME" or "NAME:OPTIONS" and builds the encoder. An empty spec selects the default
+// codec for the level. Unknown names and bad options give kInvalidArgument naming the problem.
+Expected<std::unique_ptr<BlockEncoder>> make_encoder(std::string_view spec, int level);
+
+// The codec chosen when the user names none.
+constexpr std::string_view kDefaultCodecName = "zstd";
+constexpr int kDefaultLevel = 3;
+
+}  // namespace kolmo
