@@ -33,6 +33,9 @@ struct CompressOptions {
 
 // Upper bounds applied before any allocation a file asks for.
 constexpr std::uint64_t kMaxBlockSize = std::uint64_t{1} << 30;  // 1 GiB per block, by format
+// Tiny blocks are valid (tests use them to get many blocks cheaply) but compress poorly; use at
+// least 64 KiB for real data.
+constexpr std::uint64_t kMinBlockSize = 1;
 constexpr std::uint64_t kDefaultMemoryLimit = std::uint64_t{3} << 30;
 
 struct DecompressOptions {
@@ -83,8 +86,12 @@ struct ArchiveInfo {
   std::vector<BlockInfo> blocks;
 };
 
-// Reads header, footer and index (not the blocks) and checks their checksums.
+// Reads header, footer and index and each block frame's header (never a payload), verifying
+// their checks and that the index agrees with the frames. Uses kDefaultMemoryLimit.
 Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file);
+// The same with opts.memory_limit bounding the memory the listing may take (index and block list).
+Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file,
+                                        const DecompressOptions& opts);
 
 // Decodes block `index` alone, verifying its checksums.
 Expected<Bytes> decode_block(const RandomAccessSource& file, const ArchiveInfo& info,

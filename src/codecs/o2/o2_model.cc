@@ -1,0 +1,97 @@
+#include "codecs/o2/o2_model.h"
+
+#include <sys/mman.h>
+
+
+namespace kolmo::o2 {
+namespace {
+
+constexpr std::uint64_t kOrder0Entries = 256;
+constexpr std::uint64_t kOrder1Entries = 256 * 256;
+constexpr std::uint64_t kOrder2Entries = 65536 * Model::kLinesPerOrder2Context * 16;
+constexpr std::uint64_t kHashedEntries = std::uint64_t{1} << Model::kHashBits;
+constexpr std::uint64_t kMixerEntries = 256 * 8;
+constexpr std::uint64_t kSseEntries = 256 * 256 * 33 + 1;  // +1: interpolation reads index + 1
+
+}  // namespace
+
+std::uint64_t model_memory_bytes(const Params& p) {
+  std::uint64_t entries = kOrder0Entries + kOrder1Entries + kOrder2Entries;
+  if (p.has(kFlagOrder3)) entries += kHashedEntries;
+  if (p.has(kFlagOrder4)) entries += kHashedEntries;
+  std::uint64_t bytes = entries * 4 + kMixerEntries * 4;
+  if (p.has(kFlagSse)) bytes += kSseEntries * 2;
+  return bytes + sizeof(Model);
+}
+
+Model::Model(const Params& p) : params_(p), lt_(logistic_tables()) {}
+
+void* Model::map_zeroed(std::uint64_t bytes, bool huge_pages) {
+  void* p = mmap(nullptr, static_cast<std::size_t>(bytes), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+#ifdef MADV_HUGEPAGE
+  // The big tables are read at random: huge pages spare most TLB misses. Only a hint.
+  // Small blocks touch few pages, and a huge page costs 2 MiB of zeroing on first touch.
+  if (huge_pages) (void)madvise(p, static_cast<std::size_t>(bytes), MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+void Model::unmap(void* p, std::uint64_t bytes) { munmap(p, static_cast<std::size_t>(bytes)); }
+
+bool Model::allocate(bool huge_pages) {
+  // Zero is every counter's initial state, so the tables need no initialization pass.
+  if (!t0_.allocate(kOrder0Entries) || !t1_.allocate(kOrder1Entries) ||
+      !t2_.allocate(kOrder2Entries, huge_pages) || !weights_.allocate(kMixerEntries)) {
+    return false;
+  }
+  if (params_.has(kFlagOrder3) && !t3_.allocate(kHashedEntries, huge_pages)) return false;
+  if (params_.has(kFlagOrder4) && !t4_.allocate(kHashedEntries, huge_pages)) return false;
+  if (params_.has(kFlagSse)) {
+    if (!sse_.allocate(kSseEntries)) return false;
+    // Bucket j of the identity map holds squash of its own stretch value (the extra entry only
+    // keeps interpolation at the top bucket in bounds).
+    for (int j = 0; j <= kSseBuckets; ++j) {
+      sse_identity_[j] = static_cast<std::uint16_t>(squash16(lt_, j * 128 - 2048));
+    }
+  }
+  // Mixer: counters start at a modest equal weight (0.3 each), the bias at zero.
+  const int inputs = 3 + (params_.has(kFlagOrder3) ? 1 : 0) + (params_.has(kFlagOrder4) ? 1 : 0);
+  for (std::uint64_t set = 0; set < 256; ++set) {
+    for (int i = 0; i < inputs; ++i) weights_[set * kMaxInputs + i] = 19661;
+  }
+  select_lines();
+  return true;
+}
+
+Expected<std::unique_ptr<Model>> Model::create(const Params& p, std::uint64_t memory_limit,
+                                              std::uint64_t block_size) {
+  const std::uint64_t need = model_memory_bytes(p);
+  if (need > memory_limit) {
+    return limit_exceeded("o2 model needs " + std::to_string(need) + " bytes, limit is " +
+                          std::to_string(memory_limit));
+  }
+  std::unique_ptr<Model> m(new Model(p));
+  if (!m->allocate(block_size >= (std::uint64_t{1} << 20))) {
+    return limit_exceeded("o2 model: cannot allocate " + std::to_string(need) + " bytes");
+  }
+  return m;
+}
+
+void Model::end_of_byte(std::uint8_t byte) {
+  history_ = (history_ << 8) | byte;
+  c0_ = 1;
+  nibble_ = 1;
+  c1_base_ = (history_ & 0xff) << 8;
+  select_lines();
+}
+
+void Model::select_lines() {
+  const Lines l = lines_for(history_, c0_);
+  o2_line_ = l.o2;
+  o3_line_ = l.o3;
+  o4_line_ = l.o4;
+}
+
+}  // namespace kolmo::o2

@@ -1,0 +1,179 @@
+// Random access: read_archive_info lists a file through its footer and index (reading each block
+// frame's header, never a payload); decode_block decodes one block alone.
+#include <algorithm>
+#include <string>
+
+#include "container/api_guard.h"
+#include "container/block_decode.h"
+#include "container/format.h"
+#include "kolmo/container.h"
+
+namespace kolmo {
+namespace {
+
+std::string block_name(std::size_t i) { return "block " + std::to_string(i); }
+
+// Reads and parses the block frame header at `offset`; `available` bounds the read.
+Expected<kmo::BlockHeader> read_block_header(const RandomAccessSource& file, std::uint64_t offset,
+                                             std::uint64_t available) {
+  Bytes bytes(
+      static_cast<std::size_t>(std::min<std::uint64_t>(kmo::kMaxBlockHeaderSize, available)));
+  KOLMO_RETURN_IF_ERROR(file.read_at(offset, bytes));
+  if (bytes.empty() || bytes[0] != kmo::kBlockFrame) {
+    return corrupt_data("no block frame at offset " + std::to_string(offset));
+  }
+  return kmo::parse_block_header(bytes);
+}
+
+struct Tail {
+  kmo::Footer footer;
+  std::vector<kmo::IndexEntry> entries;
+};
+
+// Footer and index, checked against the file size and the memory limit.
+Expected<Tail> read_tail(const RandomAccessSource& file, std::uint64_t memory_limit) {
+  const std::uint64_t size = file.size();
+  Tail tail;
+  Bytes footer_bytes(kmo::kFooterSize);
+  KOLMO_RETURN_IF_ERROR(file.read_at(size - kmo::kFooterSize, footer_bytes));
+  KOLMO_ASSIGN_OR_RETURN(tail.footer, kmo::parse_footer(footer_bytes));
+  const std::uint64_t index_offset = tail.footer.index_offset;
+  const std::uint64_t index_end = size - kmo::kFooterSize;
+  if (index_offset < kmo::kFileHeaderSize ||
+      index_offset > index_end - (kmo::kIndexFixedSize + 1)) {
+    return corrupt_data("the footer puts the index at offset " + std::to_string(index_offset) +
+                        ", outside the file");
+  }
+  const std::uint64_t index_size = index_end - index_offset;
+  const std::uint64_t max_blocks = (index_offset - kmo::kFileHeaderSize) / kmo::kMinBlockFrameSize;
+  if (index_size > kmo::kIndexFixedSize + kMaxVarintBytes + max_blocks * kmo::kMaxIndexEntrySize) {
+    return corrupt_data("the index (" + std::to_string(index_size) +
+                        " bytes) is larger than the file could need");
+  }
+  if (index_size > memory_limit) {
+    return limit_exceeded("the index needs " + std::to_string(index_size) +
+                          " bytes, more than the memory limit of " + std::to_string(memory_limit) +
+                          " bytes; raise it with --memory");
+  }
+  Bytes index_bytes(static_cast<std::size_t>(index_size));
+  KOLMO_RETURN_IF_ERROR(file.read_at(index_offset, index_bytes));
+  KOLMO_ASSIGN_OR_RETURN(tail.entries, kmo::parse_index(index_bytes, max_blocks));
+  return tail;
+}
+
+// Lays the index out over the file (block offsets from the spans) and checks each block frame
+// header against its entry.
+Status fill_blocks(const RandomAccessSource& file, const Tail& tail, ArchiveInfo& info) {
+  const std::uint64_t frames_room = tail.footer.index_offset - kmo::kFileHeaderSize;
+  std::uint64_t spans = 0;
+  std::uint64_t content = 0;  // at most 2^30 per block: cannot wrap
+  for (const kmo::IndexEntry& e : tail.entries) {
+    if (e.span > frames_room - spans) {  // written so that the sum cannot wrap
+      return corrupt_data("the index's frame sizes add up to more than the file holds");
+    }
+    spans += e.span;
+    content += e.original_size;
+  }
+  if (content != tail.footer.content_size) {
+    return corrupt_data("the index's block sizes add up to " + std::to_string(content) +
+                        " bytes, the footer says " + std::to_string(tail.footer.content_size));
+  }
+  // Skippable frames may precede the first block; they are not in the index.
+  std::uint64_t offset = tail.footer.index_offset - spans;
+  content = 0;
+  info.blocks.reserve(tail.entries.size());
+  for (std::size_t i = 0; i < tail.entries.size(); ++i) {
+    const kmo::IndexEntry& e = tail.entries[i];
+    Expected<kmo::BlockHeader> h = read_block_header(file, offset, e.span);
+    if (!h.ok()) return h.status().with_context(block_name(i));
+    if (h->original_size != e.original_size || h->codec_id != e.codec_id ||
+        h->frame_size() > e.span) {
+      return corrupt_data(block_name(i) + " at offset " + std::to_string(offset) +
+                          " disagrees with its index entry");
+    }
+    BlockInfo b;
+    b.file_offset = offset;
+    b.content_offset = content;
+    b.original_size = h->original_size;
+    b.stored_size = h->stored_size;
+    b.frame_size = h->frame_size();
+    b.codec = static_cast<CodecId>(h->codec_id);
+    b.codec_name = kmo::codec_display_name(h->codec_id);
+    info.blocks.push_back(std::move(b));
+    offset += e.span;
+    content += e.original_size;
+  }
+  return ok_status();
+}
+
+Expected<ArchiveInfo> read_info(const RandomAccessSource& file, const DecompressOptions& opts) {
+  const std::uint64_t size = file.size();
+  if (size < kmo::kFileHeaderSize) {
+    return truncated("the file is " + std::to_string(size) + " bytes, too short for .kmo");
+  }
+  Bytes header_bytes(kmo::kFileHeaderSize);
+  KOLMO_RETURN_IF_ERROR(file.read_at(0, header_bytes));
+  KOLMO_ASSIGN_OR_RETURN(const kmo::FileHeader header, kmo::parse_file_header(header_bytes));
+  if (size < kmo::kMinFileSize) {
+    return truncated("the file is " + std::to_string(size) + " bytes, too short for .kmo");
+  }
+  KOLMO_ASSIGN_OR_RETURN(const Tail tail, read_tail(file, opts.memory_limit));
+  if (tail.entries.size() > opts.memory_limit / sizeof(BlockInfo)) {
+    return limit_exceeded("listing " + std::to_string(tail.entries.size()) +
+                          " blocks needs more than the memory limit of " +
+                          std::to_string(opts.memory_limit) + " bytes; raise it with --memory");
+  }
+  ArchiveInfo info;
+  info.format_major = header.major;
+  info.format_minor = header.minor;
+  info.file_size = size;
+  info.content_size = tail.footer.content_size;
+  info.content_xxh64 = tail.footer.content_xxh64;
+  KOLMO_RETURN_IF_ERROR(fill_blocks(file, tail, info));
+  return info;
+}
+
+Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& info,
+                           std::size_t index, const DecompressOptions& opts) {
+  if (index >= info.blocks.size()) {
+    return invalid_argument("block " + std::to_string(index) + " does not exist (the file has " +
+                            std::to_string(info.blocks.size()) + ")");
+  }
+  const BlockInfo& b = info.blocks[index];
+  const std::uint64_t size = file.size();
+  if (b.file_offset >= size) return corrupt_data("the block lies outside the file");
+  KOLMO_ASSIGN_OR_RETURN(const kmo::BlockHeader h,
+                         read_block_header(file, b.file_offset, size - b.file_offset));
+  // The caller's info may be stale or from another file: trust only what the frame says.
+  if (h.original_size != b.original_size || h.codec_id != static_cast<std::uint16_t>(b.codec) ||
+      h.stored_size != b.stored_size) {
+    return corrupt_data("the block frame disagrees with the listing");
+  }
+  KOLMO_ASSIGN_OR_RETURN(const CodecInfo* codec, kmo::decoder_for(h.codec_id, "this block"));
+  KOLMO_ASSIGN_OR_RETURN(const std::uint64_t budget, kmo::codec_budget(h, opts.memory_limit));
+  Bytes body(h.stored_size + kmo::kBlockTrailerSize);
+  KOLMO_RETURN_IF_ERROR(file.read_at(b.file_offset + h.header_size(), body));
+  return kmo::decode_block_body(h, *codec, body, budget);
+}
+
+}  // namespace
+
+Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file) {
+  return read_archive_info(file, DecompressOptions{});
+}
+
+Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file,
+                                        const DecompressOptions& opts) {
+  return kmo::guard_api([&]() -> Expected<ArchiveInfo> { return read_info(file, opts); });
+}
+
+Expected<Bytes> decode_block(const RandomAccessSource& file, const ArchiveInfo& info,
+                             std::size_t index, const DecompressOptions& opts) {
+  return kmo::guard_api([&]() -> Expected<Bytes> {
+    Expected<Bytes> content = decode_one(file, info, index, opts);
+    if (!content.ok()) return content.status().with_context(block_name(index));
+    return content;
+  });
+}
+
+}  // namespace kolmo
