@@ -19,3 +19,10 @@ if(KOLMO_SANITIZE)
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Fuzz builds instrument the whole library for coverage and ASan+UBSan, not just the fuzz
+# drivers: without this libFuzzer sees no edges inside the parsers it is meant to explore.
+if(KOLMO_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -3,16 +3,18 @@
 
 #include "codecs/o2/o2_codec.h"
 #include "codecs/store/store_codec.h"
+#include "codecs/tensor/tensor_codec.h"
 #include "codecs/zstd/zstd_codec.h"
 #include "kolmo/codec.h"
 
 namespace kolmo {
 
 std::span<const CodecInfo> all_codecs() {
-  static const std::array<CodecInfo, 3> table = {
+  static const std::array<CodecInfo, 4> table = {
       store_codec_info(),
       zstd_codec_info(),
       o2_codec_info(),
+      tensor_codec_info(),
   };
   return table;
 }
