@@ -558,6 +558,107 @@ struct HuffmanDecodeKernels {
     return ok_status();
   }
 
+  // ---- multi-symbol path (byte alphabets, every code within the table) ----
+  // A refill leaves >= 56 valid bits and one lookup consumes at most table_bits (<= 11) bits, so
+  // 5 lookups fit a refill; each stores 4 bytes (the unused ones are overwritten later), so a
+  // round writes at most kMultiSpan bytes and runs only while that much output remains.
+  static constexpr int kMultiLookups = 56 / kTableBitsMax;
+  static constexpr std::ptrdiff_t kMultiSpan = 4 * kMultiLookups;
+
+  static void build_multi_table(HuffmanDecoder& d) {
+    const std::size_t size = d.table_.size();
+    const unsigned table_bits = static_cast<unsigned>(d.table_bits_);
+    d.multi_table_.resize(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      std::uint32_t symbols = 0;
+      unsigned bits = 0, count = 0;
+      // After `bits` bits only table_bits - bits bits of i are known: the next code counts only
+      // when it fits in them (the zero bits shifted in decide nothing then).
+      while (count < 4) {
+        const std::uint32_t e = d.table_[i >> bits];
+        const unsigned length = e & 0xFF;
+        if (length == 0 || bits + length > table_bits) break;
+        symbols |= (e >> 16) << (8 * count);
+        bits += length;
+        ++count;
+      }
+      d.multi_table_[i] = {symbols, static_cast<std::uint8_t>(bits),
+                           static_cast<std::uint8_t>(count), 0};
+    }
+  }
+
+  static KOLMO_HUFFMAN_INLINE void decode_multi(const HuffmanDecoder::MultiEntry* table,
+                                                BitReader& r, std::uint32_t mask,
+                                                std::uint8_t*& out) {
+    const HuffmanDecoder::MultiEntry& e = table[r.bits & mask];
+    store_le32(out, e.symbols);
+    r.consume(e.bits);
+    out += e.count;
+  }
+
+  // The rest of a stream after the multi-symbol rounds: the single-symbol loop with its careful
+  // tail and the end-of-stream checks.
+  static Status finish_stream(const HuffmanDecoder& d, BitReader& r, std::uint8_t* out,
+                              std::size_t n) {
+    return dispatch(d, [&](auto per, auto slow) {
+      return decode_stream<decltype(per)::value, decltype(slow)::value>(d, r, out, n);
+    });
+  }
+
+  static Status decode_one_multi(const HuffmanDecoder& d, BitReader& reader, std::uint8_t* out,
+                                 std::size_t n) {
+    const HuffmanDecoder::MultiEntry* const table = d.multi_table_.data();
+    const std::uint32_t mask = (1u << d.table_bits_) - 1;
+    BitReader r = reader;  // a local copy stays in registers
+    std::uint8_t* o = out;
+    std::uint8_t* const end = out + n;
+    while (end - o >= kMultiSpan && r.can_refill_fast()) {
+      r.refill_fast();
+      for (int k = 0; k < kMultiLookups; ++k) decode_multi(table, r, mask, o);
+    }
+    reader = r;
+    return finish_stream(d, reader, o, static_cast<std::size_t>(end - o));
+  }
+
+  // Four streams in lockstep, as decode_four, with multi-symbol lookups.
+  static Status decode_four_multi(const HuffmanDecoder& d,
+                                  BitReader (&readers)[kHuffmanStreams],
+                                  std::uint8_t* (&out)[kHuffmanStreams],
+                                  const std::size_t (&n)[kHuffmanStreams]) {
+    const HuffmanDecoder::MultiEntry* const table = d.multi_table_.data();
+    const std::uint32_t mask = (1u << d.table_bits_) - 1;
+    BitReader r0 = readers[0], r1 = readers[1], r2 = readers[2], r3 = readers[3];
+    std::uint8_t *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3];
+    std::uint8_t* const end[kHuffmanStreams] = {out[0] + n[0], out[1] + n[1], out[2] + n[2],
+                                                out[3] + n[3]};
+    // The 4-byte stores must stay inside each stream's own part of the output: the next
+    // stream's part is being written at the same time.
+    while (end[0] - o0 >= kMultiSpan && end[1] - o1 >= kMultiSpan && end[2] - o2 >= kMultiSpan &&
+           end[3] - o3 >= kMultiSpan && r0.can_refill_fast() && r1.can_refill_fast() &&
+           r2.can_refill_fast() && r3.can_refill_fast()) {
+      r0.refill_fast();
+      r1.refill_fast();
+      r2.refill_fast();
+      r3.refill_fast();
+      for (int k = 0; k < kMultiLookups; ++k) {
+        decode_multi(table, r0, mask, o0);
+        decode_multi(table, r1, mask, o1);
+        decode_multi(table, r2, mask, o2);
+        decode_multi(table, r3, mask, o3);
+      }
+    }
+    readers[0] = r0;
+    readers[1] = r1;
+    readers[2] = r2;
+    readers[3] = r3;
+    std::uint8_t* const at[kHuffmanStreams] = {o0, o1, o2, o3};
+    for (int k = 0; k < kHuffmanStreams; ++k) {
+      KOLMO_RETURN_IF_ERROR(
+          finish_stream(d, readers[k], at[k], static_cast<std::size_t>(end[k] - at[k])));
+    }
+    return ok_status();
+  }
+
   static Status bad_code() { return corrupt_data("huffman: bit pattern is no code"); }
 
   // A refill leaves >= 56 valid bits; this many codes of max_length always fit.
@@ -611,6 +712,7 @@ Expected<HuffmanDecoder> HuffmanDecoder::create(std::span<const std::uint8_t> le
   }
   // Slots still 0 belong to longer codes or, for the single-symbol code, to no code at all.
   d.has_slow_codes_ = d.max_length_ > d.table_bits_ || used == 1;
+  if (!d.has_slow_codes_ && d.alphabet_size_ <= 256) HuffmanDecodeKernels::build_multi_table(d);
   return d;
 }
 
@@ -630,6 +732,10 @@ Status HuffmanDecoder::decode_impl(ByteSpan stream, std::span<Symbol> out) const
 
 Status HuffmanDecoder::decode(ByteSpan stream, std::span<std::uint8_t> out) const {
   if (alphabet_size_ > 256) return invalid_argument("huffman: alphabet over 256 for byte output");
+  if (!multi_table_.empty() && !out.empty()) {
+    BitReader r{stream.data(), stream.size()};
+    return HuffmanDecodeKernels::decode_one_multi(*this, r, out.data(), out.size());
+  }
   return decode_impl(stream, out);
 }
 Status HuffmanDecoder::decode(ByteSpan stream, std::span<std::uint16_t> out) const {
@@ -655,6 +761,7 @@ Status HuffmanDecoder::decode_interleaved(std::span<const ByteSpan, kHuffmanStre
   }
   if (total == 0) return ok_status();
   if (max_length_ == 0) return corrupt_data("huffman: symbols requested from an empty code");
+  if (!multi_table_.empty()) return HuffmanDecodeKernels::decode_four_multi(*this, r, outs, n);
   return HuffmanDecodeKernels::dispatch(*this, [&](auto per, auto slow) {
     return HuffmanDecodeKernels::decode_four<decltype(per)::value, decltype(slow)::value>(
         *this, r, outs, n);

@@ -57,6 +57,16 @@ class HuffmanDecoder {
   std::array<std::uint32_t, kMaxHuffmanLength + 1> count_{};
   std::array<std::uint32_t, kMaxHuffmanLength + 1> offset_{};
   std::vector<std::uint16_t> sorted_symbols_;
+  // Multi-symbol table for byte alphabets whose codes all fit the table (no slow codes): for the
+  // next table_bits_ bits, up to 4 whole codes' symbols (first in the low byte), their total
+  // length and their number. Empty when the code does not qualify.
+  struct MultiEntry {
+    std::uint32_t symbols;
+    std::uint8_t bits;
+    std::uint8_t count;
+    std::uint16_t unused;
+  };
+  std::vector<MultiEntry> multi_table_;
 };
 
 // Decodes a huffman_encode_bytes blob into exactly out.size() bytes.

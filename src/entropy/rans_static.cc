@@ -296,25 +296,34 @@ inline std::uint8_t decode_step(std::uint32_t& x, const SlotTable& table) {
 }
 
 // The refill happens for about a quarter of the symbols at random, so it must not be a branch.
-// GCC turns every portable form of this select into a mispredicting jump (tried: ?:, a 50%
-// __builtin_expect_with_probability, masks), which halves decode speed, so on x86-64 the two
-// conditional moves are written out; elsewhere the mask form is used. Both give the same result.
-// The caller guarantees 2 readable bytes at p.
-inline void renormalize_unchecked(std::uint32_t& x, const std::uint8_t*& p) {
-  const std::uint32_t refilled = (x << 16) | load_le16(p);
+// The fast path addresses the stream as base + 2 * word, so one refill costs a compare, one
+// conditional move and an add-with-carry of the compare's borrow to the word index; on x86-64
+// the refilled value is built by loading the word straight into the low half of x << 16.
+// GCC turns every portable form of the select into a mispredicting jump (tried: ?:, a 50%
+// __builtin_expect_with_probability, masks), which halves decode speed, so on x86-64 these
+// instructions are written out; elsewhere the mask form is used. Both give the same result.
+// The caller guarantees that word `word` of the stream is readable.
+inline void renormalize_unchecked(std::uint32_t& x, const std::uint8_t* base, std::size_t& word) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  const std::uint8_t* const advanced = p + 2;
-  asm("cmpl %[low], %[x]\n\t"
+  // The word as a memory operand of alignment 1 (the stream may start at an odd offset).
+  struct Word {
+    std::uint8_t bytes[2];
+  };
+  std::uint32_t refilled = x << 16;
+  asm("movw %[next], %w[refilled]\n\t"
+      "cmpl %[low], %[x]\n\t"
       "cmovbl %[refilled], %[x]\n\t"
-      "cmovbq %[advanced], %[p]"
-      : [x] "+r"(x), [p] "+r"(p)
-      : [refilled] "r"(refilled), [advanced] "r"(advanced), [low] "i"(kRansStateLow)
+      "adcq $0, %[word]"
+      : [x] "+r"(x), [word] "+r"(word), [refilled] "+&r"(refilled)
+      : [next] "m"(*reinterpret_cast<const Word*>(base + 2 * word)),
+        [low] "i"(kRansStateLow)
       : "cc");
 #else
+  const std::uint32_t refilled = (x << 16) | load_le16(base + 2 * word);
   const std::uint32_t refill = x < kRansStateLow;  // 0 or 1
   const std::uint32_t mask = 0u - refill;
   x = (refilled & mask) | (x & ~mask);
-  p += refill << 1;
+  word += refill;
 #endif
 }
 
@@ -327,15 +336,19 @@ inline bool renormalize_checked(std::uint32_t& x, const std::uint8_t*& p,
   return true;
 }
 
-// One group of kRansLanes symbols with constant lane indices, so that the compiler keeps all
-// states in registers (a runtime lane loop leaves them in memory).
+// Two groups of kRansLanes symbols with constant lane indices, so that the compiler keeps all
+// states in registers (a runtime lane loop leaves them in memory); two groups per loop test
+// halve the loop overhead, which is a measurable share of a ~15-instruction symbol.
 template <std::size_t... Lane>
-inline void decode_group_unchecked(std::uint32_t (&x)[kRansLanes], const SlotTable& table,
-                                   std::uint8_t* dst, const std::uint8_t*& p,
-                                   std::index_sequence<Lane...>) {
+inline void decode_two_groups_unchecked(std::uint32_t (&x)[kRansLanes], const SlotTable& table,
+                                        std::uint8_t* dst, const std::uint8_t* base,
+                                        std::size_t& word, std::index_sequence<Lane...>) {
   // Decode and refill lane by lane: the out-of-order core overlaps the lanes anyway, and
   // GCC's SLP vectorizer would otherwise pack eight decode steps into slow SSE shuffles.
-  ((dst[Lane] = decode_step(x[Lane], table), renormalize_unchecked(x[Lane], p)), ...);
+  ((dst[Lane] = decode_step(x[Lane], table), renormalize_unchecked(x[Lane], base, word)), ...);
+  ((dst[kRansLanes + Lane] = decode_step(x[Lane], table),
+    renormalize_unchecked(x[Lane], base, word)),
+   ...);
 }
 
 Status decode_rans_stream(const RansFrequencies& freqs, ByteReader& reader,
@@ -355,19 +368,25 @@ Status decode_rans_stream(const RansFrequencies& freqs, ByteReader& reader,
   build_slot_table(freqs, table);
 
   const std::size_t n = out.size();
-  const std::size_t full = n - n % kRansLanes;
   std::uint8_t* dst = out.data();
   std::size_t i = 0;
-  // Fast path: a whole group reads at most 2 bytes per lane, so checking once per group keeps
-  // every unchecked read inside the stream.
+  // Fast path: two groups read at most 2 bytes per symbol, so checking once per two groups that
+  // 2 * 2 * kRansLanes bytes remain keeps every unchecked read inside the stream.
   {
+    constexpr std::size_t kStep = 2 * kRansLanes;
     // A private copy of the states: the tail loop below indexes x at run time, which would
     // otherwise keep this loop storing every state back to memory.
     std::uint32_t lanes[kRansLanes];
     std::copy(x, x + kRansLanes, lanes);
-    for (; i < full && end - p >= 2 * kRansLanes; i += kRansLanes) {
-      decode_group_unchecked(lanes, table, dst + i, p, std::make_index_sequence<kRansLanes>());
+    const std::uint8_t* const base = p;
+    const std::size_t words = stream.size() / 2;
+    std::size_t word = 0;
+    const std::size_t fast_end = n - n % kStep;
+    for (; i < fast_end && words - word >= kStep; i += kStep) {
+      decode_two_groups_unchecked(lanes, table, dst + i, base, word,
+                                  std::make_index_sequence<kRansLanes>());
     }
+    p = base + 2 * word;
     std::copy(lanes, lanes + kRansLanes, x);
   }
   for (; i < n; ++i) {
