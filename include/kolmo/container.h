@@ -84,6 +84,7 @@ struct ArchiveInfo {
   std::uint64_t content_size = 0;
   std::uint64_t content_xxh64 = 0;
   std::vector<BlockInfo> blocks;
+  bool multi_file = false;  // a multi-file archive (kolmo/archive.h): the entries flag is set
 };
 
 // Reads header, footer and index and each block frame's header (never a payload), verifying

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/archive_commands.h"
 #include "cli/file_ops.h"
 #include "cli/listing.h"
 #include "cli/metered_io.h"
@@ -174,8 +175,13 @@ MaybeFailure test_one(const Input& in, const Options& o) {
 }
 
 MaybeFailure process_one(const std::string& path, const Options& o, ListPrinter& lister) {
+  // Checkpoints (a directory or a .safetensors file) become multi-file archives.
+  if (wants_checkpoint_archive(path, o)) return compress_checkpoint(path, o);
   Input in;
   if (MaybeFailure f = in.open(path, o)) return f;
+  if (o.mode == Mode::kDecompress || o.mode == Mode::kTest) {
+    if (std::optional<MaybeFailure> done = process_multi_file(in, o)) return *done;
+  }
   switch (o.mode) {
     case Mode::kTest: return test_one(in, o);
     case Mode::kList: return lister.list(in);

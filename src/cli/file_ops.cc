@@ -18,16 +18,6 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Hidden, clearly ours, and unique enough that registering the name before creating it (so that
-// a signal in between finds it) can never point the signal handler at somebody else's file.
-std::string temporary_name_for(const std::string& final_path, unsigned attempt) {
-  static std::mt19937_64 random{std::random_device{}()};
-  std::string dir = directory_of(final_path);
-  if (dir.back() != '/') dir += '/';
-  return dir + "." + base_name(final_path) + ".kolmo-tmp-" + std::to_string(::getpid()) + "-" +
-         std::to_string(random() % 1000000000u) + "-" + std::to_string(attempt);
-}
-
 Status sync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return io_error("cannot open directory " + dir + ": " + errno_text(errno));
@@ -42,6 +32,16 @@ Status sync_directory(const std::string& dir) {
 }
 
 }  // namespace
+
+// Hidden, clearly ours, and unique enough that registering the name before creating it (so that
+// a signal in between finds it) can never point the signal handler at somebody else's file.
+std::string temporary_name_for(const std::string& final_path, unsigned attempt) {
+  static std::mt19937_64 random{std::random_device{}()};
+  std::string dir = directory_of(final_path);
+  if (dir.back() != '/') dir += '/';
+  return dir + "." + base_name(final_path) + ".kolmo-tmp-" + std::to_string(::getpid()) + "-" +
+         std::to_string(random() % 1000000000u) + "-" + std::to_string(attempt);
+}
 
 Status AtomicOutput::open(const std::string& final_path) {
   discard();

@@ -41,6 +41,9 @@ class AtomicOutput {
   std::string temp_path_;
 };
 
+// A hidden temporary name beside final_path (".NAME.kolmo-tmp-PID-RANDOM-ATTEMPT").
+std::string temporary_name_for(const std::string& final_path, unsigned attempt);
+
 // The directory part of a path: "." for "name", "/" for "/name".
 std::string directory_of(const std::string& path);
 

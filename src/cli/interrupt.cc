@@ -7,6 +7,8 @@
 #include <climits>
 #include <cstring>
 
+#include "cli/tree_ops.h"
+
 namespace kolmo::cli {
 namespace {
 
@@ -18,9 +20,12 @@ constexpr int kHandledSignals[] = {SIGINT, SIGTERM, SIGHUP};
 char g_cleanup_path[PATH_MAX + 1];
 std::atomic<bool> g_cleanup_armed{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
+char g_cleanup_tree[PATH_MAX + 1];
+std::atomic<bool> g_cleanup_tree_armed{false};
 
 extern "C" void on_fatal_signal(int sig) {
   if (g_cleanup_armed.load()) ::unlink(g_cleanup_path);
+  if (g_cleanup_tree_armed.load()) (void)remove_tree_signal_safe(g_cleanup_tree);
   // Die of the same signal, so the exit status tells the caller what happened.
   ::signal(sig, SIG_DFL);
   ::raise(sig);
@@ -51,5 +56,15 @@ bool set_interrupt_cleanup(const std::string& path) {
 }
 
 void clear_interrupt_cleanup() { g_cleanup_armed.store(false); }
+
+bool set_interrupt_cleanup_tree(const std::string& path) {
+  g_cleanup_tree_armed.store(false);
+  if (path.size() >= sizeof(g_cleanup_tree)) return false;
+  std::memcpy(g_cleanup_tree, path.c_str(), path.size() + 1);
+  g_cleanup_tree_armed.store(true);
+  return true;
+}
+
+void clear_interrupt_cleanup_tree() { g_cleanup_tree_armed.store(false); }
 
 }  // namespace kolmo::cli

@@ -22,4 +22,9 @@ bool set_interrupt_cleanup(const std::string& path);
 // Forgets the registered file (after it was renamed into place or removed).
 void clear_interrupt_cleanup();
 
+// A second slot for a temporary directory tree (an archive being extracted), removed with
+// everything below it. Same contract as the file slot.
+bool set_interrupt_cleanup_tree(const std::string& path);
+void clear_interrupt_cleanup_tree();
+
 }  // namespace kolmo::cli

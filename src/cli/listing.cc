@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/report.h"
+#include "kolmo/archive.h"
 #include "kolmo/container.h"
 #include "kolmo/io.h"
 
@@ -34,6 +35,16 @@ void print_blocks(const ArchiveInfo& info) {
   }
 }
 
+// The entries of a multi-file archive: kind, size, blocks and path.
+void print_entries(const std::vector<EntryInfo>& entries) {
+  std::printf("  %-4s %14s %8s  %s\n", "kind", "size", "blocks", "path");
+  for (const EntryInfo& e : entries) {
+    const bool dir = e.kind == EntryKind::kDirectory;
+    std::printf("  %-4s %14s %8zu  %s%s\n", dir ? "dir" : "file", with_commas(e.size).c_str(),
+                e.block_count, e.path.c_str(), dir ? "/" : "");
+  }
+}
+
 }  // namespace
 
 MaybeFailure ListPrinter::list(const Input& archive) {
@@ -48,6 +59,10 @@ MaybeFailure ListPrinter::list(const Input& archive) {
   std::printf("%8zu  %-12s %14s %14s %9s  %s\n", info->blocks.size(), codec_names(*info).c_str(),
               with_commas(info->file_size).c_str(), with_commas(info->content_size).c_str(),
               ratio_text(info->content_size, info->file_size).c_str(), archive.name().c_str());
+  // A multi-file archive also lists its entries; single-stream files print as they always did.
+  Expected<std::vector<EntryInfo>> entries = read_entries(file, *info, DecompressOptions{});
+  if (!entries.ok()) return Failure{archive.name(), entries.status()};
+  if (!entries->empty()) print_entries(*entries);
   if (per_block_) print_blocks(*info);
   return std::nullopt;
 }

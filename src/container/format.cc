@@ -55,7 +55,7 @@ Expected<FileHeader> parse_file_header(ByteSpan bytes) {
                        (h.major > kFormatMajor ? " was made by a newer kolmo" : " is unknown") +
                        "; this build reads format " + std::to_string(kFormatMajor) + ".x");
   }
-  if (h.flags != 0) {
+  if ((h.flags & ~kKnownHeaderFlags) != 0) {
     return unsupported("file header sets flags " + std::to_string(h.flags) +
                        " that this kolmo does not know; a newer version may read it");
   }
@@ -149,21 +149,13 @@ Bytes serialize_index(const std::vector<IndexEntry>& entries) {
   return w.take();
 }
 
-Expected<std::vector<IndexEntry>> parse_index(ByteSpan bytes, std::uint64_t max_blocks) {
-  if (bytes.size() < kIndexFixedSize + 1) return truncated("index frame is cut short");
-  const ByteSpan body = bytes.first(bytes.size() - 4);
-  if (load_le32(bytes.data() + body.size()) != xxh64_low32(body)) {
-    return checksum_mismatch("index check failed");
-  }
-  ByteReader r(body);
-  if (r.u8() != kIndexFrame) r.fail(StatusCode::kCorruptData, "index frame has a wrong type");
+Status read_index_blocks(ByteReader& r, std::uint64_t max_blocks, std::vector<IndexEntry>& out) {
   // Every entry takes at least 4 bytes, which bounds the count (and the reservation below) by
   // the index size as well as by the caller's limit.
   const std::uint64_t count =
-      r.varint_at_most(std::min<std::uint64_t>(max_blocks, body.size() / 4), "index block count");
+      r.varint_at_most(std::min<std::uint64_t>(max_blocks, r.size() / 4), "index block count");
   KOLMO_RETURN_IF_ERROR(r.status());
-  std::vector<IndexEntry> entries;
-  entries.reserve(count);  // bounded by max_blocks, which the caller derives from the file size
+  out.reserve(count);  // bounded by max_blocks, which the caller derives from the file size
   for (std::uint64_t i = 0; i < count && r.ok(); ++i) {
     IndexEntry e;
     e.original_size = r.varint();
@@ -177,9 +169,27 @@ Expected<std::vector<IndexEntry>> parse_index(ByteSpan bytes, std::uint64_t max_
       r.fail(StatusCode::kCorruptData,
              "index entry " + std::to_string(i) + " has frame size " + std::to_string(e.span));
     }
-    entries.push_back(e);
+    out.push_back(e);
   }
-  KOLMO_RETURN_IF_ERROR(r.status());
+  return r.status();
+}
+
+Expected<ByteSpan> checked_index_body(ByteSpan bytes) {
+  if (bytes.size() < kIndexFixedSize + 1) return truncated("index frame is cut short");
+  const ByteSpan body = bytes.first(bytes.size() - 4);
+  if (load_le32(bytes.data() + body.size()) != xxh64_low32(body)) {
+    return checksum_mismatch("index check failed");
+  }
+  if (body[0] != kIndexFrame) return corrupt_data("index frame has a wrong type");
+  return body;
+}
+
+Expected<std::vector<IndexEntry>> parse_index(ByteSpan bytes, std::uint64_t max_blocks) {
+  KOLMO_ASSIGN_OR_RETURN(const ByteSpan body, checked_index_body(bytes));
+  ByteReader r(body);
+  r.skip(1);
+  std::vector<IndexEntry> entries;
+  KOLMO_RETURN_IF_ERROR(read_index_blocks(r, max_blocks, entries));
   if (!r.at_end()) return corrupt_data("index frame has extra bytes after its entries");
   return entries;
 }

@@ -60,6 +60,8 @@ struct FileHeader {
 Bytes serialize_file_header(const FileHeader& h);
 // Checks magic, header check, major version and flags, in that order.
 Expected<FileHeader> parse_file_header(ByteSpan bytes);
+// Flags this build knows (container/entry.h); any other bit makes a file kUnsupported.
+inline constexpr std::uint16_t kKnownHeaderFlags = 0x0001;
 
 // ---- block frame header ----
 struct BlockHeader {
@@ -97,6 +99,10 @@ Bytes serialize_index(const std::vector<IndexEntry>& entries);
 // Parses a whole index frame (type byte through check) that must fill `bytes` exactly. Every
 // entry is checked against the format limits; at most max_blocks entries are accepted.
 Expected<std::vector<IndexEntry>> parse_index(ByteSpan bytes, std::uint64_t max_blocks);
+// Pieces of parse_index for the 1.1 index (container/entry.h): verifies the index check and the
+// type byte and returns the bytes before the check; reads the block count and block entries.
+Expected<ByteSpan> checked_index_body(ByteSpan bytes);
+Status read_index_blocks(ByteReader& r, std::uint64_t max_blocks, std::vector<IndexEntry>& out);
 
 // ---- footer ----
 struct Footer {

@@ -5,11 +5,13 @@
 
 #include "container/api_guard.h"
 #include "container/block_decode.h"
+#include "container/entry.h"
 #include "container/format.h"
+#include "container/random_access.h"
 #include "kolmo/container.h"
 
 namespace kolmo {
-namespace {
+namespace kmo {
 
 std::string block_name(std::size_t i) { return "block " + std::to_string(i); }
 
@@ -25,13 +27,8 @@ Expected<kmo::BlockHeader> read_block_header(const RandomAccessSource& file, std
   return kmo::parse_block_header(bytes);
 }
 
-struct Tail {
-  kmo::Footer footer;
-  std::vector<kmo::IndexEntry> entries;
-};
-
-// Footer and index, checked against the file size and the memory limit.
-Expected<Tail> read_tail(const RandomAccessSource& file, std::uint64_t memory_limit) {
+Expected<Tail> read_tail(const RandomAccessSource& file, bool multi_file,
+                         std::uint64_t memory_limit) {
   const std::uint64_t size = file.size();
   Tail tail;
   Bytes footer_bytes(kmo::kFooterSize);
@@ -46,7 +43,10 @@ Expected<Tail> read_tail(const RandomAccessSource& file, std::uint64_t memory_li
   }
   const std::uint64_t index_size = index_end - index_offset;
   const std::uint64_t max_blocks = (index_offset - kmo::kFileHeaderSize) / kmo::kMinBlockFrameSize;
-  if (index_size > kmo::kIndexFixedSize + kMaxVarintBytes + max_blocks * kmo::kMaxIndexEntrySize) {
+  const std::uint64_t max_entries =
+      multi_file ? (index_offset - kmo::kFileHeaderSize) / kMinEntryFrameSize : 0;
+  if (index_size > kmo::kIndexFixedSize + 2 * kMaxVarintBytes +
+                       max_blocks * kmo::kMaxIndexEntrySize + max_entries * 3 * kMaxVarintBytes) {
     return corrupt_data("the index (" + std::to_string(index_size) +
                         " bytes) is larger than the file could need");
   }
@@ -57,9 +57,18 @@ Expected<Tail> read_tail(const RandomAccessSource& file, std::uint64_t memory_li
   }
   Bytes index_bytes(static_cast<std::size_t>(index_size));
   KOLMO_RETURN_IF_ERROR(file.read_at(index_offset, index_bytes));
-  KOLMO_ASSIGN_OR_RETURN(tail.entries, kmo::parse_index(index_bytes, max_blocks));
+  if (!multi_file) {
+    KOLMO_ASSIGN_OR_RETURN(tail.entries, kmo::parse_index(index_bytes, max_blocks));
+    return tail;
+  }
+  KOLMO_ASSIGN_OR_RETURN(ArchiveIndex index,
+                         parse_archive_index(index_bytes, max_blocks, max_entries));
+  tail.entries = std::move(index.blocks);
+  tail.entry_refs = std::move(index.entries);
   return tail;
 }
+
+namespace {
 
 // Lays the index out over the file (block offsets from the spans) and checks each block frame
 // header against its entry.
@@ -117,7 +126,8 @@ Expected<ArchiveInfo> read_info(const RandomAccessSource& file, const Decompress
   if (size < kmo::kMinFileSize) {
     return truncated("the file is " + std::to_string(size) + " bytes, too short for .kmo");
   }
-  KOLMO_ASSIGN_OR_RETURN(const Tail tail, read_tail(file, opts.memory_limit));
+  const bool multi_file = (header.flags & kmo::kFlagEntries) != 0;
+  KOLMO_ASSIGN_OR_RETURN(const Tail tail, read_tail(file, multi_file, opts.memory_limit));
   if (tail.entries.size() > opts.memory_limit / sizeof(BlockInfo)) {
     return limit_exceeded("listing " + std::to_string(tail.entries.size()) +
                           " blocks needs more than the memory limit of " +
@@ -126,12 +136,15 @@ Expected<ArchiveInfo> read_info(const RandomAccessSource& file, const Decompress
   ArchiveInfo info;
   info.format_major = header.major;
   info.format_minor = header.minor;
+  info.multi_file = multi_file;
   info.file_size = size;
   info.content_size = tail.footer.content_size;
   info.content_xxh64 = tail.footer.content_xxh64;
   KOLMO_RETURN_IF_ERROR(fill_blocks(file, tail, info));
   return info;
 }
+
+}  // namespace
 
 Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& info,
                            std::size_t index, const DecompressOptions& opts) {
@@ -156,7 +169,7 @@ Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& in
   return kmo::decode_block_body(h, *codec, body, budget);
 }
 
-}  // namespace
+}  // namespace kmo
 
 Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file) {
   return read_archive_info(file, DecompressOptions{});
@@ -164,14 +177,14 @@ Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file) {
 
 Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file,
                                         const DecompressOptions& opts) {
-  return kmo::guard_api([&]() -> Expected<ArchiveInfo> { return read_info(file, opts); });
+  return kmo::guard_api([&]() -> Expected<ArchiveInfo> { return kmo::read_info(file, opts); });
 }
 
 Expected<Bytes> decode_block(const RandomAccessSource& file, const ArchiveInfo& info,
                              std::size_t index, const DecompressOptions& opts) {
   return kmo::guard_api([&]() -> Expected<Bytes> {
-    Expected<Bytes> content = decode_one(file, info, index, opts);
-    if (!content.ok()) return content.status().with_context(block_name(index));
+    Expected<Bytes> content = kmo::decode_one(file, info, index, opts);
+    if (!content.ok()) return content.status().with_context(kmo::block_name(index));
     return content;
   });
 }

@@ -1,6 +1,7 @@
-// decompress_stream / decompress_buffer: reads a .kmo file front to back (a pipe works), decodes
-// blocks in parallel with bounded memory, writes the content in order and verifies everything:
-// every header and block check, the index against the frames seen, and the footer.
+// decompress_stream / decompress_buffer / extract_stream: reads a .kmo file front to back (a pipe
+// works), decodes blocks in parallel with bounded memory, writes the content in order and verifies
+// everything: every header and block check, the entries of a multi-file archive, the index
+// against the frames seen, and the footer.
 #include <algorithm>
 #include <deque>
 #include <future>
@@ -8,8 +9,10 @@
 
 #include "container/api_guard.h"
 #include "container/block_decode.h"
+#include "container/entry.h"
 #include "container/format.h"
 #include "container/source_reader.h"
+#include "kolmo/archive.h"
 #include "kolmo/container.h"
 #include "kolmo/hash.h"
 #include "kolmo/thread_pool.h"
@@ -22,27 +25,31 @@ constexpr unsigned kMaxThreads = 256;
 
 std::string block_name(std::size_t i) { return "block " + std::to_string(i); }
 
-// Reads one varint of the index, keeping its raw bytes for the index check.
-Expected<std::uint64_t> read_index_varint(kmo::SourceReader& reader, Bytes& raw) {
+// Reads one varint of a frame, keeping its raw bytes for the frame's check.
+Expected<std::uint64_t> read_raw_varint(kmo::SourceReader& reader, Bytes& raw,
+                                        std::string_view what = "the index") {
   const std::size_t start = raw.size();
   for (std::size_t i = 0; i < kMaxVarintBytes; ++i) {
     std::uint8_t b = 0;
-    KOLMO_RETURN_IF_ERROR(reader.read_exact(MutableByteSpan(&b, 1), "the index"));
+    KOLMO_RETURN_IF_ERROR(reader.read_exact(MutableByteSpan(&b, 1), what));
     raw.push_back(b);
     if ((b & 0x80) == 0) break;
   }
   ByteReader r(ByteSpan(raw).subspan(start));
   const std::uint64_t v = r.varint();
-  KOLMO_RETURN_IF_ERROR(r.status().with_context("index"));
+  KOLMO_RETURN_IF_ERROR(r.status().with_context(what));
   return v;
 }
 
 class StreamDecompressor {
  public:
-  StreamDecompressor(ByteSource& in, ByteSink& out, const DecompressOptions& opts)
+  // Exactly one of out (a single-stream file) and entries (a multi-file archive) is set.
+  StreamDecompressor(ByteSource& in, ByteSink* out, EntryOutput* entries,
+                     const DecompressOptions& opts)
       : in_(in),
         reader_(in),
         out_(out),
+        entries_(entries),
         opts_(opts),
         pool_(opts.threads <= 1 ? 0 : std::min(opts.threads, kMaxThreads)),
         max_in_flight_(opts.threads <= 1 ? 1
@@ -62,6 +69,7 @@ class StreamDecompressor {
                          " blocks, without an index and footer");
       }
       if (type == kmo::kIndexFrame) {
+        KOLMO_RETURN_IF_ERROR(finish_entry());
         while (!pending_.empty()) KOLMO_RETURN_IF_ERROR(write_oldest());
         KOLMO_RETURN_IF_ERROR(read_index(frame_start));
         KOLMO_RETURN_IF_ERROR(read_footer(frame_start));
@@ -69,6 +77,8 @@ class StreamDecompressor {
       }
       if (type == kmo::kBlockFrame) {
         KOLMO_RETURN_IF_ERROR(read_block_frame(frame_start));
+      } else if (type == kmo::kEntryFrame && multi_) {
+        KOLMO_RETURN_IF_ERROR(read_entry_frame(frame_start));
       } else if (kmo::is_skippable_frame(type)) {
         KOLMO_RETURN_IF_ERROR(skip_frame(type, frame_start));
       } else if (type >= kmo::kFirstReservedFrame) {
@@ -88,16 +98,104 @@ class StreamDecompressor {
     std::uint64_t original_size = 0;
     std::uint16_t codec_id = 0;
   };
+  // A block being decoded, or (multi-file archives) the opening or closing of an entry, queued
+  // between the blocks so that the output sees them in file order while blocks of different
+  // files decode in parallel.
+  enum class Event { kBlock, kOpen, kClose };
   struct PendingBlock {
     std::future<Expected<Bytes>> result;
     std::uint64_t buffer_bytes = 0;
     std::uint64_t end_offset = 0;
+    Event event = Event::kBlock;
+    EntryInfo entry;  // kOpen, kClose
   };
 
   Status read_file_header() {
     std::uint8_t bytes[kmo::kFileHeaderSize];
     KOLMO_RETURN_IF_ERROR(reader_.read_exact(bytes, "the file header"));
-    return kmo::parse_file_header(bytes).status();
+    KOLMO_ASSIGN_OR_RETURN(const kmo::FileHeader header, kmo::parse_file_header(bytes));
+    multi_ = (header.flags & kmo::kFlagEntries) != 0;
+    // Never run the files of an archive together, nor invent entries for a plain stream.
+    if (multi_ && entries_ == nullptr) return invalid_argument("multi-file archive: extract it");
+    if (!multi_ && entries_ != nullptr) return invalid_argument("not a multi-file archive");
+    return ok_status();
+  }
+
+  // An entry frame: the previous entry must be complete; then the new one is checked, queued for
+  // opening and becomes the owner of the following blocks.
+  Status read_entry_frame(std::uint64_t frame_start) {
+    KOLMO_RETURN_IF_ERROR(finish_entry());
+    const std::string what = "the entry frame at offset " + std::to_string(frame_start);
+    Bytes raw = {kmo::kEntryFrame, 0};
+    KOLMO_RETURN_IF_ERROR(reader_.read_exact(MutableByteSpan(raw).subspan(1), what));
+    KOLMO_ASSIGN_OR_RETURN(const std::uint64_t path_size, read_raw_varint(reader_, raw, what));
+    if (path_size > kmo::kMaxPathBytes) {  // bounded before reading the path
+      return corrupt_data(what + " declares a path of " + std::to_string(path_size) + " bytes");
+    }
+    KOLMO_RETURN_IF_ERROR(reader_.append_exact(raw, static_cast<std::size_t>(path_size), what));
+    for (int i = 0; i < 3; ++i) KOLMO_RETURN_IF_ERROR(read_raw_varint(reader_, raw, what).status());
+    KOLMO_RETURN_IF_ERROR(reader_.append_exact(raw, 4, what));
+    std::size_t consumed = 0;
+    Expected<kmo::EntryFrame> frame = kmo::parse_entry_frame(raw, &consumed);
+    if (!frame.ok()) return frame.status().with_context(what);
+    KOLMO_RETURN_IF_ERROR(kmo::as_corrupt(paths_.add(frame->path, frame->kind)));
+    if (paths_.bytes() > opts_.memory_limit) {
+      return limit_exceeded("the entry paths need more than the memory limit of " +
+                            std::to_string(opts_.memory_limit) + " bytes; raise it with --memory");
+    }
+    if (frame->size > ~std::uint64_t{0} - content_declared_) {
+      return corrupt_data(what + " declares more content than 2^64 bytes");
+    }
+    current_ = EntryInfo{};
+    current_.path = std::move(frame->path);
+    current_.kind = frame->kind;
+    current_.mode = frame->mode;
+    current_.mtime_ns = frame->mtime_ns;
+    current_.size = frame->size;
+    current_.content_offset = content_declared_;
+    current_.first_block = seen_.size();
+    content_declared_ += frame->size;
+    remaining_ = frame->size;
+    have_entry_ = true;
+    seen_entries_.push_back({frame_start, seen_.size(), 0});
+    return queue_event(Event::kOpen, current_);
+  }
+
+  Status queue_event(Event event, const EntryInfo& entry) {
+    KOLMO_RETURN_IF_ERROR(make_room(0));
+    PendingBlock pending;
+    pending.event = event;
+    pending.entry = entry;
+    pending_.push_back(std::move(pending));
+    return ok_status();
+  }
+
+  // The current entry's blocks must hold exactly its size; it is closed once they are written.
+  Status finish_entry() {
+    if (!have_entry_) return ok_status();
+    if (remaining_ != 0) {
+      return corrupt_data("entry '" + current_.path + "' ends after " +
+                          std::to_string(current_.size - remaining_) + " of its " +
+                          std::to_string(current_.size) + " bytes");
+    }
+    have_entry_ = false;
+    current_.block_count = seen_.size() - current_.first_block;
+    seen_entries_.back().block_count = current_.block_count;
+    return queue_event(Event::kClose, current_);
+  }
+
+  // In an archive every block belongs to the file entry before it and fits in what it declared.
+  Status claim_block(std::uint32_t original_size, const std::string& name) {
+    if (!multi_) return ok_status();
+    if (!have_entry_ || current_.kind != EntryKind::kFile) {
+      return corrupt_data(name + " belongs to no file entry");
+    }
+    if (original_size > remaining_) {
+      return corrupt_data(name + " holds " + std::to_string(original_size) + " bytes, entry '" +
+                          current_.path + "' has " + std::to_string(remaining_) + " left");
+    }
+    remaining_ -= original_size;
+    return ok_status();
   }
 
   Status read_block_frame(std::uint64_t frame_start) {
@@ -111,6 +209,7 @@ class StreamDecompressor {
         header_bytes, kmo::block_header_rest_size(header_bytes), name + " header"));
     Expected<kmo::BlockHeader> header = kmo::parse_block_header(header_bytes);
     if (!header.ok()) return header.status().with_context(name);
+    KOLMO_RETURN_IF_ERROR(claim_block(header->original_size, name));
     KOLMO_ASSIGN_OR_RETURN(const CodecInfo* codec, kmo::decoder_for(header->codec_id, name));
     Expected<std::uint64_t> budget = kmo::codec_budget(*header, opts_.memory_limit);
     if (!budget.ok()) return budget.status().with_context(name);
@@ -156,33 +255,67 @@ class StreamDecompressor {
   Status write_oldest() {
     PendingBlock block = std::move(pending_.front());
     pending_.pop_front();
+    if (block.event == Event::kOpen) {
+      KOLMO_ASSIGN_OR_RETURN(ByteSink* sink, entries_->open(block.entry));
+      sink_ = block.entry.kind == EntryKind::kFile ? sink : nullptr;  // nullptr: verify, discard
+      return ok_status();
+    }
+    if (block.event == Event::kClose) {
+      sink_ = nullptr;
+      return entries_->close(block.entry);
+    }
     in_flight_bytes_ -= block.buffer_bytes;
     Expected<Bytes> content = block.result.get();
     if (!content.ok()) return content.status().with_context(block_name(blocks_written_));
     content_hash_.update(*content);
     content_written_ += content->size();
     ++blocks_written_;
-    KOLMO_RETURN_IF_ERROR(out_.write(*content));
+    ByteSink* sink = multi_ ? sink_ : out_;
+    if (sink != nullptr) KOLMO_RETURN_IF_ERROR(sink->write(*content));
     if (opts_.progress) opts_.progress(block.end_offset, in_.size_known() ? in_.size() : 0);
     return ok_status();
   }
 
   Status read_index(std::uint64_t index_offset) {
     Bytes raw = {kmo::kIndexFrame};
-    KOLMO_ASSIGN_OR_RETURN(const std::uint64_t count, read_index_varint(reader_, raw));
+    KOLMO_ASSIGN_OR_RETURN(const std::uint64_t count, read_raw_varint(reader_, raw));
     if (count != seen_.size()) {
       return corrupt_data("the index lists " + std::to_string(count) + " blocks, the file holds " +
                           std::to_string(seen_.size()));
     }
     for (std::uint64_t i = 0; i < count; ++i) {
-      KOLMO_RETURN_IF_ERROR(read_index_varint(reader_, raw).status());
-      KOLMO_RETURN_IF_ERROR(read_index_varint(reader_, raw).status());
+      KOLMO_RETURN_IF_ERROR(read_raw_varint(reader_, raw).status());
+      KOLMO_RETURN_IF_ERROR(read_raw_varint(reader_, raw).status());
       KOLMO_RETURN_IF_ERROR(reader_.append_exact(raw, 2, "the index"));
     }
+    if (!multi_) {
+      KOLMO_RETURN_IF_ERROR(reader_.append_exact(raw, 4, "the index"));
+      KOLMO_ASSIGN_OR_RETURN(const std::vector<kmo::IndexEntry> entries,
+                             kmo::parse_index(raw, seen_.size()));
+      return check_index(entries, index_offset);
+    }
+    KOLMO_ASSIGN_OR_RETURN(const std::uint64_t entry_count, read_raw_varint(reader_, raw));
+    if (entry_count != seen_entries_.size()) {
+      return corrupt_data("the index lists " + std::to_string(entry_count) +
+                          " entries, the file holds " + std::to_string(seen_entries_.size()));
+    }
+    for (std::uint64_t i = 0; i < 3 * entry_count; ++i) {
+      KOLMO_RETURN_IF_ERROR(read_raw_varint(reader_, raw).status());
+    }
     KOLMO_RETURN_IF_ERROR(reader_.append_exact(raw, 4, "the index"));
-    KOLMO_ASSIGN_OR_RETURN(const std::vector<kmo::IndexEntry> entries,
-                           kmo::parse_index(raw, seen_.size()));
-    return check_index(entries, index_offset);
+    KOLMO_ASSIGN_OR_RETURN(const kmo::ArchiveIndex index,
+                           kmo::parse_archive_index(raw, seen_.size(), seen_entries_.size()));
+    KOLMO_RETURN_IF_ERROR(check_index(index.blocks, index_offset));
+    for (std::size_t i = 0; i < index.entries.size(); ++i) {
+      const kmo::EntryRef& e = index.entries[i];
+      const kmo::EntryRef& s = seen_entries_[i];
+      if (e.frame_offset != s.frame_offset || e.first_block != s.first_block ||
+          e.block_count != s.block_count) {
+        return corrupt_data("index entry " + std::to_string(i) + " disagrees with entry frame " +
+                            std::to_string(i));
+      }
+    }
+    return ok_status();
   }
 
   Status check_index(const std::vector<kmo::IndexEntry>& entries, std::uint64_t index_offset) {
@@ -230,7 +363,8 @@ class StreamDecompressor {
 
   ByteSource& in_;
   kmo::SourceReader reader_;
-  ByteSink& out_;
+  ByteSink* out_;
+  EntryOutput* entries_;
   const DecompressOptions& opts_;
   ThreadPool pool_;
   std::size_t max_in_flight_;
@@ -240,6 +374,15 @@ class StreamDecompressor {
   std::size_t blocks_written_ = 0;
   std::uint64_t content_written_ = 0;
   Xxh64Stream content_hash_;
+  // Multi-file archives only.
+  bool multi_ = false;
+  bool have_entry_ = false;
+  EntryInfo current_;
+  ByteSink* sink_ = nullptr;      // the current file's sink; nullptr discards
+  std::uint64_t remaining_ = 0;   // bytes of the current entry not yet claimed by a block
+  std::uint64_t content_declared_ = 0;
+  kmo::PathSet paths_;
+  std::vector<kmo::EntryRef> seen_entries_;
 };
 
 }  // namespace
@@ -248,7 +391,15 @@ Expected<CompressStats> decompress_stream(ByteSource& in, ByteSink& out,
                                           const DecompressOptions& opts) {
   return kmo::guard_api([&]() -> Expected<CompressStats> {
     // Heap-allocated: the decompressor holds a 64 KiB read buffer.
-    auto decompressor = std::make_unique<StreamDecompressor>(in, out, opts);
+    auto decompressor = std::make_unique<StreamDecompressor>(in, &out, nullptr, opts);
+    return decompressor->run();
+  });
+}
+
+Expected<CompressStats> extract_stream(ByteSource& in, EntryOutput& out,
+                                       const DecompressOptions& opts) {
+  return kmo::guard_api([&]() -> Expected<CompressStats> {
+    auto decompressor = std::make_unique<StreamDecompressor>(in, nullptr, &out, opts);
     return decompressor->run();
   });
 }

@@ -1,25 +1,17 @@
-// compress_stream / compress_buffer: input in fixed-size blocks, encoded in parallel, frames
-// written in input order, then the index and the footer.
+// compress_stream / compress_buffer: input in fixed-size blocks, encoded in parallel by the shared
+// BlockPipeline, frames written in input order, then the index and the footer.
 #include <algorithm>
-#include <deque>
-#include <future>
 #include <string>
 
 #include "container/api_guard.h"
+#include "container/block_pipeline.h"
 #include "container/format.h"
 #include "container/source_reader.h"
 #include "kolmo/container.h"
-#include "kolmo/hash.h"
-#include "kolmo/thread_pool.h"
 #include "kolmo/version.h"
 
 namespace kolmo {
 namespace {
-
-using kmo::IndexEntry;
-
-// More workers than this only add memory; the output does not depend on it.
-constexpr unsigned kMaxThreads = 256;
 
 struct ChosenEncoder {
   std::unique_ptr<BlockEncoder> encoder;
@@ -45,67 +37,21 @@ Expected<ChosenEncoder> choose_encoder(const CompressOptions& opts) {
   return chosen;
 }
 
-struct EncodedFrame {
-  Bytes bytes;  // the whole block frame
-  std::uint64_t original_size = 0;
-  std::uint16_t codec_id = 0;
-};
-
-// Runs on a worker thread: one independent block to one complete frame.
-Expected<EncodedFrame> encode_frame(const BlockEncoder& encoder, std::uint16_t codec_id,
-                                    const Bytes& input) {
-  EncodedBlock encoded;
-  KOLMO_RETURN_IF_ERROR(encoder.encode_block(input, encoded));
-  kmo::BlockHeader header;
-  header.codec_id = codec_id;
-  header.original_size = static_cast<std::uint32_t>(input.size());
-  ByteSpan payload = encoded.payload;
-  // Storing is never worse than a payload at least as large as the input, and decodes fastest.
-  if (codec_id != static_cast<std::uint16_t>(CodecId::kStore) &&
-      encoded.payload.size() >= input.size()) {
-    header.codec_id = static_cast<std::uint16_t>(CodecId::kStore);
-    payload = input;
-  } else {
-    if (encoded.params.size() > kMaxCodecParamsBytes) {
-      return internal_error("codec produced " + std::to_string(encoded.params.size()) +
-                            " parameter bytes, more than " + std::to_string(kMaxCodecParamsBytes));
-    }
-    header.params = std::move(encoded.params);
-  }
-  if (payload.size() > kMaxBlockSize) return internal_error("codec payload exceeds the format");
-  header.stored_size = static_cast<std::uint32_t>(payload.size());
-
-  EncodedFrame frame;
-  frame.original_size = input.size();
-  frame.codec_id = header.codec_id;
-  frame.bytes.reserve(header.frame_size());
-  kmo::append_block_header(header, frame.bytes);
-  frame.bytes.insert(frame.bytes.end(), payload.begin(), payload.end());
-  std::uint8_t checks[kmo::kBlockTrailerSize];
-  store_le32(checks, xxh64_low32(payload));
-  store_le64(checks + 4, xxh64(input));
-  frame.bytes.insert(frame.bytes.end(), checks, checks + sizeof(checks));
-  return frame;
-}
-
 class StreamCompressor {
  public:
   StreamCompressor(ByteSource& in, ByteSink& out, const CompressOptions& opts, ChosenEncoder chosen)
       : in_(in),
         reader_(in),
-        out_(out),
         opts_(opts),
         chosen_(std::move(chosen)),
-        pool_(opts.threads <= 1 ? 0 : std::min(opts.threads, kMaxThreads)),
-        max_in_flight_(opts.threads <= 1 ? 1
-                                         : 2 * std::size_t{std::min(opts.threads, kMaxThreads)}) {}
+        pipeline_(out, opts.threads, opts.progress, in.size_known() ? in.size() : 0) {}
 
   Expected<CompressStats> run() {
     kmo::FileHeader header;
     header.major = kFormatMajor;
     header.minor = kFormatMinor;
     header.nominal_block_size = static_cast<std::uint32_t>(chosen_.block_size);
-    KOLMO_RETURN_IF_ERROR(write(kmo::serialize_file_header(header)));
+    KOLMO_RETURN_IF_ERROR(pipeline_.write_now(kmo::serialize_file_header(header)));
     for (;;) {
       if (opts_.cancel != nullptr && opts_.cancel->load())
         return cancelled("compression cancelled");
@@ -114,19 +60,15 @@ class StreamCompressor {
       KOLMO_ASSIGN_OR_RETURN(const std::size_t got,
                              reader_.append_up_to(block, chosen_.block_size));
       if (got == 0) break;
-      content_hash_.update(block);
-      content_size_ += got;
-      if (in_flight_.size() >= max_in_flight_) KOLMO_RETURN_IF_ERROR(write_oldest());
-      const BlockEncoder* encoder = chosen_.encoder.get();
-      const std::uint16_t codec_id = chosen_.codec_id;
-      in_flight_.push_back(pool_.submit([encoder, codec_id, input = std::move(block)] {
-        return encode_frame(*encoder, codec_id, input);
-      }));
+      KOLMO_RETURN_IF_ERROR(
+          pipeline_.add_block(std::move(block), *chosen_.encoder, chosen_.codec_id));
       if (got < chosen_.block_size) break;  // a short block is the last one
     }
-    while (!in_flight_.empty()) KOLMO_RETURN_IF_ERROR(write_oldest());
-    KOLMO_RETURN_IF_ERROR(write_index_and_footer());
-    return CompressStats{content_size_, written_, index_.size()};
+    KOLMO_RETURN_IF_ERROR(pipeline_.drain());
+    const kmo::Footer footer = pipeline_.footer();
+    KOLMO_RETURN_IF_ERROR(pipeline_.write_now(kmo::serialize_index(pipeline_.index())));
+    KOLMO_RETURN_IF_ERROR(pipeline_.write_now(kmo::serialize_footer(footer)));
+    return CompressStats{pipeline_.content_size(), pipeline_.written(), pipeline_.index().size()};
   }
 
  private:
@@ -135,44 +77,11 @@ class StreamCompressor {
     return static_cast<std::size_t>(std::min(chosen_.block_size, in_.size() - reader_.offset()));
   }
 
-  Status write(ByteSpan bytes) {
-    written_ += bytes.size();
-    return out_.write(bytes);
-  }
-
-  Status write_oldest() {
-    Expected<EncodedFrame> frame = in_flight_.front().get();
-    in_flight_.pop_front();
-    if (!frame.ok()) return frame.status().with_context("block " + std::to_string(index_.size()));
-    KOLMO_RETURN_IF_ERROR(write(frame->bytes));
-    index_.push_back({frame->original_size, frame->bytes.size(), frame->codec_id});
-    done_ += frame->original_size;
-    if (opts_.progress) opts_.progress(done_, in_.size_known() ? in_.size() : 0);
-    return ok_status();
-  }
-
-  Status write_index_and_footer() {
-    kmo::Footer footer;
-    footer.index_offset = written_;
-    footer.content_size = content_size_;
-    footer.content_xxh64 = content_hash_.digest();
-    KOLMO_RETURN_IF_ERROR(write(kmo::serialize_index(index_)));
-    return write(kmo::serialize_footer(footer));
-  }
-
   ByteSource& in_;
   kmo::SourceReader reader_;
-  ByteSink& out_;
   const CompressOptions& opts_;
-  ChosenEncoder chosen_;  // outlives pool_, whose tasks use the encoder
-  ThreadPool pool_;
-  std::size_t max_in_flight_;
-  std::deque<std::future<Expected<EncodedFrame>>> in_flight_;
-  std::vector<IndexEntry> index_;
-  Xxh64Stream content_hash_;
-  std::uint64_t content_size_ = 0;
-  std::uint64_t done_ = 0;
-  std::uint64_t written_ = 0;
+  ChosenEncoder chosen_;      // outlives pipeline_, whose tasks use the encoder
+  kmo::BlockPipeline pipeline_;
 };
 
 }  // namespace
