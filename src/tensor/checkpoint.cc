@@ -13,24 +13,11 @@
 #include "kolmo/io.h"
 #include "tensor/safetensors_json.h"
 
+#include "tensor/open_file.h"
+
 namespace kolmo::tensor {
 namespace fs = std::filesystem;
 namespace {
-
-// A read-only file descriptor closed on scope exit.
-class OpenFile {
- public:
-  explicit OpenFile(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  ~OpenFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Status open_error(const fs::path& path) {
   return io_error("cannot open " + path.string() + ": " + std::strerror(errno));

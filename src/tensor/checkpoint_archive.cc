@@ -17,24 +17,11 @@
 #include "tensor/checkpoint.h"
 #include "tensor/safetensors.h"
 
+#include "tensor/open_file.h"
+
 namespace kolmo::tensor {
 namespace fs = std::filesystem;
 namespace {
-
-// A read-only descriptor closed on scope exit.
-class OpenFile {
- public:
-  explicit OpenFile(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  ~OpenFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // One block to be: a contiguous byte range of the file and the encoder for it.
 struct Piece {
