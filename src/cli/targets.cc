@@ -46,7 +46,8 @@ MaybeFailure Input::open(const std::string& path, const Options& o) {
   if (fd_ < 0) return fail(name_, errno_text(errno));
   if (::fstat(fd_, &stat_) != 0) return fail(name_, "cannot stat: " + errno_text(errno));
   if (S_ISDIR(stat_.st_mode)) {
-    return fail(name_, "is a directory (directory archives are not supported yet)");
+    return fail(name_, "is a directory (only model checkpoints are archived as directories, with --codec tensor; "
+                       "other directories are not supported yet)");
   }
   if (!is_regular()) {
     // A device or FIFO may be read with an explicit output (-c/-o) or by -t, but deriving
