@@ -1,6 +1,7 @@
-// `kolmo bench [OPTIONS] FILE...`: kolmo's codecs against the standard compressors, measured the
-// same way on the same bytes. See codec_spec.h for the --codec grammar and measure.h for how
-// time and memory are measured.
+// `kolmo bench [OPTIONS] PATH...`: kolmo's codecs against the standard compressors, measured the
+// same way on the same bytes. See codec_spec.h for the --codec grammar, measure.h for how
+// time and memory are measured and checkpoint_bench.h for model checkpoints (a directory or a
+// .safetensors file).
 #include "bench/bench_main.h"
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include <optional>
 
 #include "bench/bench_codec.h"
+#include "bench/checkpoint_bench.h"
 #include "bench/codec_spec.h"
 #include "bench/measure.h"
 #include "bench/plot.h"
@@ -34,7 +36,10 @@ struct BenchOptions {
 };
 
 void add_options(CLI::App& app, BenchOptions& o) {
-  app.add_option("FILE", o.files, "files to compress")->required()->check(CLI::ExistingFile);
+  app.add_option("PATH", o.files,
+                 "files to compress, or model checkpoints (a directory or a .safetensors file)")
+      ->required()
+      ->check(CLI::ExistingPath);
   app.add_option("--codec", o.codec_list,
                  "comma-separated codecs: kmo:SPEC (kolmo, e.g. kmo:zstd:19, kmo:o2; a bare kolmo-only "
                  "name such as o2 too) and the baselines xz:N[e], zstd:N, brotli:N, bzip2:N, gzip:N "
@@ -58,13 +63,21 @@ void add_options(CLI::App& app, BenchOptions& o) {
       "(o2, store) needs no prefix. Every run decompresses and compares (roundtrip_ok).\n"
       "Times: steady clock, best of --repeat. Peak memory: the process's RSS high-water mark\n"
       "(VmHWM after resetting it through /proc/self/clear_refs; where that is refused, ru_maxrss\n"
-      "of a forked child that repeats the step). Exit status 1 if any codec or round trip failed.");
+      "of a forked child that repeats the step). Exit status 1 if any codec or round trip failed.\n"
+      "A checkpoint PATH (directory or .safetensors): tensor[:o0|df11|max] specs measure the\n"
+      "checkpoint archive (written in memory with -T threads, restored in memory, every file\n"
+      "compared); other codecs compress all its files concatenated in sorted order as one\n"
+      "stream. JSON rows add order0_bound_fraction, the table a bound line.");
 }
 
 // Builds every requested codec. Bad specs are errors (reported, exit 1 at the end); a codec from
 // the default list that is not built yet (kUnsupported) is skipped with a note.
-std::vector<std::unique_ptr<BenchCodec>> build_codecs(const BenchOptions& o, std::ostream& err,
-                                                      bool& failed) {
+struct BuiltCodec {
+  CodecSpec spec;  // kept: on a checkpoint, tensor specs are measured differently
+  std::unique_ptr<BenchCodec> codec;
+};
+
+std::vector<BuiltCodec> build_codecs(const BenchOptions& o, std::ostream& err, bool& failed) {
   const bool defaults = !o.codec_list.has_value();
   const std::vector<std::string> specs =
       defaults ? default_codec_list() : split_codec_list(*o.codec_list);
@@ -72,13 +85,13 @@ std::vector<std::unique_ptr<BenchCodec>> build_codecs(const BenchOptions& o, std
     err << kPrefix << "--codec names no codec\n";
     failed = true;
   }
-  std::vector<std::unique_ptr<BenchCodec>> codecs;
+  std::vector<BuiltCodec> codecs;
   for (const std::string& text : specs) {
     Expected<CodecSpec> spec = parse_codec_spec(text);
     Expected<std::unique_ptr<BenchCodec>> codec =
         spec.ok() ? make_bench_codec(*spec, o.kolmo) : spec.status();
     if (codec.ok()) {
-      codecs.push_back(std::move(*codec));
+      codecs.push_back({*spec, std::move(*codec)});
     } else if (defaults && codec.status().code() == StatusCode::kUnsupported) {
       err << kPrefix << "note: skipping " << text << ": " << codec.status().message() << "\n";
     } else {
@@ -127,6 +140,66 @@ class Reporter {
   std::vector<Measurement> rows_;
 };
 
+// Reports one measurement (or why there is none); false when it failed.
+bool report_measurement(const std::string& path, Expected<Measurement> m, Reporter& reporter,
+                        std::ostream& err) {
+  if (!m.ok()) {
+    err << kPrefix << path << ": " << m.status().to_string() << "\n";
+    return false;
+  }
+  const bool ok = m->roundtrip_ok;
+  if (!ok) err << kPrefix << path << ": " << m->codec << ": round trip FAILED: " << m->error << "\n";
+  reporter.add(*m);
+  return ok;
+}
+
+bool bench_file(const BenchOptions& o, const std::string& path,
+                const std::vector<BuiltCodec>& codecs, RssMethod rss, Reporter& reporter,
+                std::ostream& err) {
+  Expected<Bytes> input = read_whole_file(path);
+  if (!input.ok()) {
+    err << kPrefix << input.status().message() << "\n";
+    return false;
+  }
+  bool ok = true;
+  for (const BuiltCodec& c : codecs) {
+    ok &= report_measurement(path, measure_codec(*c.codec, path, *input, o.repeat, rss),
+                             reporter, err);
+  }
+  return ok;
+}
+
+// Tensor specs go through the checkpoint archive, everything else gets the concatenated files
+// (checkpoint_bench.h); every row carries the checkpoint's order-0 bound.
+bool bench_checkpoint(const BenchOptions& o, const std::string& path,
+                      const std::vector<BuiltCodec>& codecs, RssMethod rss, Reporter& reporter,
+                      std::ostream& err) {
+  Expected<CheckpointInput> input = load_checkpoint_input(path);
+  if (!input.ok()) {
+    err << kPrefix << path << ": not a usable checkpoint: " << input.status().to_string() << "\n";
+    return false;
+  }
+  bool ok = true;
+  for (const BuiltCodec& c : codecs) {
+    std::unique_ptr<BenchCodec> archive_codec;
+    if (const std::optional<std::string> options = tensor_spec_options(c.spec)) {
+      auto made = make_checkpoint_codec(*input, *options, o.kolmo);
+      if (!made.ok()) {
+        err << kPrefix << path << ": codec '" << c.spec.kolmo_spec
+            << "': " << made.status().to_string() << "\n";
+        ok = false;
+        continue;
+      }
+      archive_codec = std::move(*made);
+    }
+    const BenchCodec& codec = archive_codec ? *archive_codec : *c.codec;
+    Expected<Measurement> m = measure_codec(codec, path, input->bytes, o.repeat, rss);
+    if (m.ok()) m->order0_bound_fraction = input->order0_bound_fraction;
+    ok &= report_measurement(path, std::move(m), reporter, err);
+  }
+  return ok;
+}
+
 int run(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   bool failed = false;
   const auto codecs = build_codecs(o, err, failed);
@@ -134,25 +207,10 @@ int run(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   const RssMethod rss = detect_rss_method();
   Reporter reporter(o, out);
   for (const std::string& path : o.files) {
-    Expected<Bytes> input = read_whole_file(path);
-    if (!input.ok()) {
-      err << kPrefix << input.status().message() << "\n";
-      failed = true;
-      continue;
-    }
-    for (const auto& codec : codecs) {
-      Expected<Measurement> m = measure_codec(*codec, path, *input, o.repeat, rss);
-      if (!m.ok()) {
-        err << kPrefix << path << ": " << m.status().to_string() << "\n";
-        failed = true;
-        continue;
-      }
-      if (!m->roundtrip_ok) {
-        err << kPrefix << path << ": " << m->codec << ": round trip FAILED: " << m->error << "\n";
-        failed = true;
-      }
-      reporter.add(*m);
-    }
+    const bool ok = is_checkpoint_path(path)
+                        ? bench_checkpoint(o, path, codecs, rss, reporter, err)
+                        : bench_file(o, path, codecs, rss, reporter, err);
+    if (!ok) failed = true;
   }
   if (!reporter.finish(err)) failed = true;
   return failed ? 1 : 0;

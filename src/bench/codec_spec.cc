@@ -68,10 +68,19 @@ Expected<CodecSpec> parse_tool_spec(const ToolInfo& tool, std::string_view optio
   return spec;
 }
 
+// "tensor:o0|df11|max" is shorthand for "tensor:mode=...": the mode is the one option that
+// matters on a checkpoint, so `--codec tensor,tensor:df11,tensor:max` reads naturally.
+std::string expand_tensor_shorthand(std::string_view kolmo_text) {
+  for (const std::string_view mode : {"o0", "df11", "max"}) {
+    if (kolmo_text == "tensor:" + std::string(mode)) return "tensor:mode=" + std::string(mode);
+  }
+  return std::string(kolmo_text);
+}
+
 CodecSpec kolmo_spec(std::string_view kolmo_text) {
   CodecSpec spec;
   spec.family = CodecFamily::kKolmo;
-  spec.kolmo_spec = std::string(kolmo_text);
+  spec.kolmo_spec = expand_tensor_shorthand(kolmo_text);
   spec.label = std::string(kKolmoPrefix) + spec.kolmo_spec;  // refined once the encoder exists
   return spec;
 }

@@ -3,6 +3,9 @@
 // Grammar (comma-separated list of these):
 //   kmo:SPEC        kolmo's own codec SPEC through the .kmo container, e.g. kmo:zstd:19, kmo:o2,
 //                   kmo:zstd (codec default level, or -L N). "kmo:" alone = kolmo's default codec.
+//                   tensor:o0, tensor:df11, tensor:max are shorthand for tensor:mode=...; on a
+//                   checkpoint PATH, tensor specs measure the checkpoint archive
+//                   (checkpoint_bench.h).
 //   SPEC            a bare spec whose name is a kolmo codec that is NOT also a tool name
 //                   (o2, store, ...) means kolmo too: o2 == kmo:o2.
 //   xz[:N[e]]       liblzma preset N (0..9, default 6), 'e' adds LZMA_PRESET_EXTREME

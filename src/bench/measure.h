@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,9 @@ struct Measurement {
   RssMethod rss_method = RssMethod::kClearRefs;
   bool roundtrip_ok = false;  // every run decoded to exactly the input
   std::string error;          // why the round trip failed, when it did
+  // Checkpoint inputs only (checkpoint_bench.h): the order-0 exponent bound as a fraction of
+  // input_bytes, the same for every codec on that input. Reported in JSON and the table.
+  std::optional<double> order0_bound_fraction;
 
   // Derived figures. For an empty input ratio and bpb are 0 (undefined), as are speeds for a
   // zero time.

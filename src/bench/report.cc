@@ -26,6 +26,8 @@ nlohmann::ordered_json to_json(const Measurement& m) {
   j["decompress_peak_rss_bytes"] = m.decompress_peak_rss_bytes;
   j["peak_rss_method"] = std::string(rss_method_name(m.rss_method));
   j["roundtrip_ok"] = m.roundtrip_ok;
+  // Only on checkpoint rows, so that the rows of plain files keep exactly report_fields().
+  if (m.order0_bound_fraction) j["order0_bound_fraction"] = *m.order0_bound_fraction;
   return j;
 }
 
@@ -84,11 +86,13 @@ std::string csv_header() {
 std::string csv_row(const Measurement& m) {
   std::string out;
   bool first = true;
-  const nlohmann::ordered_json row = to_json(m);  // must outlive items()
-  for (const auto& item : row.items()) {
+  const nlohmann::ordered_json row = to_json(m);
+  // The header's columns only: the CSV keeps one fixed set of columns for every row (the
+  // checkpoint-only order0_bound_fraction is in JSON and the table, not here).
+  for (const std::string& field : report_fields()) {
     if (!first) out += ',';
     first = false;
-    out += csv_cell(item.value());
+    out += csv_cell(row.at(field));
   }
   return out;
 }
@@ -117,6 +121,21 @@ std::string format_table(const std::vector<Measurement>& rows) {
       out += i < 2 ? row[i] + pad : pad + row[i];
       out += i + 1 < row.size() ? "  " : "\n";
     }
+  }
+  // The bound is a property of the input, so one line per checkpoint, below the ratios.
+  std::vector<std::string> bound_files;
+  for (const Measurement& m : rows) {
+    if (!m.order0_bound_fraction ||
+        std::find(bound_files.begin(), bound_files.end(), m.file) != bound_files.end()) {
+      continue;
+    }
+    bound_files.push_back(m.file);
+    out += m.file + ": order-0 exponent bound: " + fixed(*m.order0_bound_fraction * 100, 1) +
+           "% of the bytes" +
+           (*m.order0_bound_fraction > 0
+                ? " (ratio " + fixed(1 / *m.order0_bound_fraction, 3) + ")"
+                : std::string()) +
+           "\n";
   }
   return out;
 }
