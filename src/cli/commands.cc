@@ -118,7 +118,13 @@ MaybeFailure finish_file_output(const Input& in, const Target& target, AtomicOut
   return std::nullopt;
 }
 
-MaybeFailure compress_one(const Input& in, const Target& target, const Options& o) {
+enum class Direction { kCompress, kDecompress };
+
+// One file through the container in either direction: stream from the input into a temporary
+// output, then verify (for --rm), keep metadata and rename into place. On any failure `output`
+// removes the partial file as it goes out of scope.
+MaybeFailure transcode_one(const Input& in, const Target& target, const Options& o,
+                           Direction direction) {
   const Clock::time_point start = Clock::now();
   ProgressMeter meter(in.name(), progress_wanted(o.quiet));
   FdSource raw(in.fd(), in.name());
@@ -127,37 +133,30 @@ MaybeFailure compress_one(const Input& in, const Target& target, const Options& 
   std::unique_ptr<FdSink> out;
   if (MaybeFailure f = open_sink(target, output, out)) return f;
   MeteredSink sink(out.get());
-  auto stats = compress_stream(source, sink, compress_options(o, meter.callback()));
+  const bool compressing = direction == Direction::kCompress;
+  // Decompression is verified by the container's checksums; a new archive is read back.
+  auto stats = compressing
+                   ? compress_stream(source, sink, compress_options(o, meter.callback()))
+                   : decompress_stream(source, sink, decompress_options(o, meter.callback()));
   meter.finish();
-  // On any failure `output` removes the partial file as it goes out of scope.
   if (!stats.ok()) return Failure{in.name(), stats.status()};
   if (!target.to_stdout) {
-    if (MaybeFailure f = finish_file_output(in, target, output, o, &source)) return f;
+    const MeteredSource* verify_against = compressing ? &source : nullptr;
+    if (MaybeFailure f = finish_file_output(in, target, output, o, verify_against)) return f;
   }
-  say(o, summary_line(in.name(), source.bytes(), sink.bytes(), source.bytes(), sink.bytes(),
+  const std::uint64_t original = compressing ? source.bytes() : sink.bytes();
+  const std::uint64_t compressed = compressing ? sink.bytes() : source.bytes();
+  say(o, summary_line(in.name(), source.bytes(), sink.bytes(), original, compressed,
                       seconds_since(start)));
   return std::nullopt;
 }
 
+MaybeFailure compress_one(const Input& in, const Target& target, const Options& o) {
+  return transcode_one(in, target, o, Direction::kCompress);
+}
+
 MaybeFailure decompress_one(const Input& in, const Target& target, const Options& o) {
-  const Clock::time_point start = Clock::now();
-  ProgressMeter meter(in.name(), progress_wanted(o.quiet));
-  FdSource raw(in.fd(), in.name());
-  MeteredSource source(raw);
-  AtomicOutput output;
-  std::unique_ptr<FdSink> out;
-  if (MaybeFailure f = open_sink(target, output, out)) return f;
-  MeteredSink sink(out.get());
-  auto stats = decompress_stream(source, sink, decompress_options(o, meter.callback()));
-  meter.finish();
-  // The container verified every checksum; on failure `output` removes the partial file.
-  if (!stats.ok()) return Failure{in.name(), stats.status()};
-  if (!target.to_stdout) {
-    if (MaybeFailure f = finish_file_output(in, target, output, o, nullptr)) return f;
-  }
-  say(o, summary_line(in.name(), source.bytes(), sink.bytes(), sink.bytes(), source.bytes(),
-                      seconds_since(start)));
-  return std::nullopt;
+  return transcode_one(in, target, o, Direction::kDecompress);
 }
 
 MaybeFailure test_one(const Input& in, const Options& o) {
