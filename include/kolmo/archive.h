@@ -104,4 +104,11 @@ Expected<Bytes> read_entry_range(const RandomAccessSource& file, const ArchiveIn
                                  const EntryInfo& entry, std::uint64_t offset,
                                  std::uint64_t length, const DecompressOptions& opts);
 
+// The same into the caller's memory (`out.size()` bytes at `offset`): blocks that lie wholly in
+// the range decode straight into `out`, up to opts.threads of them at once; the memory limit is
+// shared between the threads. On failure `out` holds unspecified bytes.
+Status read_entry_range_into(const RandomAccessSource& file, const ArchiveInfo& info,
+                             const EntryInfo& entry, std::uint64_t offset, MutableByteSpan out,
+                             const DecompressOptions& opts);
+
 }  // namespace kolmo

@@ -1,12 +1,16 @@
 // Random access to a multi-file archive: read_entries lists the entries from the index, reading
 // and verifying each entry frame; read_entry_range decodes only the blocks under a byte range.
 #include <algorithm>
+#include <cstring>
+#include <future>
 #include <string>
+#include <vector>
 
 #include "container/api_guard.h"
 #include "container/entry.h"
 #include "container/random_access.h"
 #include "kolmo/archive.h"
+#include "kolmo/thread_pool.h"
 
 namespace kolmo {
 namespace {
@@ -118,9 +122,18 @@ Expected<std::vector<EntryInfo>> list_entries(const RandomAccessSource& file,
   return entries;
 }
 
-Expected<Bytes> read_range(const RandomAccessSource& file, const ArchiveInfo& info,
-                           const EntryInfo& entry, std::uint64_t offset, std::uint64_t length,
-                           const DecompressOptions& opts) {
+// One covering block's share of a range: bytes [from, from + length) of block `block` go to
+// `out_offset` of the caller's span.
+struct RangePiece {
+  std::size_t block = 0;
+  std::uint64_t from = 0;
+  std::uint64_t length = 0;
+  std::uint64_t out_offset = 0;
+  std::uint64_t block_size = 0;
+};
+
+Expected<std::vector<RangePiece>> cover_range(const ArchiveInfo& info, const EntryInfo& entry,
+                                              std::uint64_t offset, std::uint64_t length) {
   if (entry.kind != EntryKind::kFile) return invalid_argument("'" + entry.path + "' is no file");
   if (offset > entry.size || length > entry.size - offset) {
     return invalid_argument("range " + std::to_string(offset) + "+" + std::to_string(length) +
@@ -131,29 +144,94 @@ Expected<Bytes> read_range(const RandomAccessSource& file, const ArchiveInfo& in
       entry.block_count > info.blocks.size() - entry.first_block) {
     return invalid_argument("the entry is not of this listing");
   }
+  const std::uint64_t begin = entry.content_offset + offset;
+  const std::uint64_t end = begin + length;
+  std::vector<RangePiece> pieces;
+  std::uint64_t covered = 0;
+  for (std::size_t i = entry.first_block; i < entry.first_block + entry.block_count; ++i) {
+    const BlockInfo& b = info.blocks[i];
+    const std::uint64_t b_end = b.content_offset + b.original_size;
+    if (b_end <= begin || b.original_size == 0) continue;
+    if (b.content_offset >= end || covered == length) break;
+    if (b.content_offset > begin + covered) break;  // a gap: caught below
+    const std::uint64_t from = begin + covered - b.content_offset;
+    const std::uint64_t take = std::min<std::uint64_t>(b.original_size - from, length - covered);
+    pieces.push_back({i, from, take, covered, b.original_size});
+    covered += take;
+  }
+  if (covered != length) return invalid_argument("the entry's blocks do not cover the range");
+  return pieces;
+}
+
+// A piece that is a whole block decodes straight into the caller's memory; a partial one (the
+// first or last block of a range) decodes aside and copies its share.
+Status decode_piece(const RandomAccessSource& file, const ArchiveInfo& info,
+                    const RangePiece& piece, MutableByteSpan out, const DecompressOptions& opts) {
+  const MutableByteSpan dest = out.subspan(piece.out_offset, piece.length);
+  Status s;
+  if (piece.from == 0 && piece.length == piece.block_size) {
+    s = kmo::decode_one_into(file, info, piece.block, dest, opts);
+  } else {
+    Expected<Bytes> block = kmo::decode_one(file, info, piece.block, opts);
+    if (block.ok() && block->size() != piece.block_size) {
+      block = invalid_argument("the listing's block sizes disagree with the blocks");
+    }
+    if (block.ok()) {
+      std::memcpy(dest.data(), block->data() + piece.from, piece.length);
+    } else {
+      s = block.status();
+    }
+  }
+  return s.ok() ? s : s.with_context(kmo::block_name(piece.block));
+}
+
+Status read_range_into(const RandomAccessSource& file, const ArchiveInfo& info,
+                       const EntryInfo& entry, std::uint64_t offset, MutableByteSpan out,
+                       const DecompressOptions& opts) {
+  KOLMO_ASSIGN_OR_RETURN(const std::vector<RangePiece> pieces,
+                         cover_range(info, entry, offset, out.size()));
+  // Blocks decode independently, so several threads take one block each. Each worker holds at
+  // most one block's buffers, so the memory limit is shared out between them.
+  std::uint64_t largest = 0;
+  for (const RangePiece& p : pieces) largest = std::max(largest, 2 * p.block_size);
+  std::size_t workers = std::min<std::size_t>(std::max(1u, opts.threads), pieces.size());
+  if (largest > 0) {
+    workers = std::min<std::size_t>(
+        workers, std::max<std::uint64_t>(1, opts.memory_limit / largest));
+  }
+  if (workers <= 1) {
+    for (const RangePiece& p : pieces) KOLMO_RETURN_IF_ERROR(decode_piece(file, info, p, out, opts));
+    return ok_status();
+  }
+  DecompressOptions share = opts;
+  share.memory_limit = opts.memory_limit / workers;
+  std::vector<Status> results(pieces.size());
+  {
+    ThreadPool pool(workers);
+    std::vector<std::future<void>> done;
+    done.reserve(pieces.size());
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      done.push_back(pool.submit([&, i] {
+        results[i] = decode_piece(file, info, pieces[i], out, share);
+      }));
+    }
+    for (std::future<void>& d : done) d.get();
+  }
+  for (const Status& s : results) KOLMO_RETURN_IF_ERROR(s);  // the first failure in range order
+  return ok_status();
+}
+
+Expected<Bytes> read_range(const RandomAccessSource& file, const ArchiveInfo& info,
+                           const EntryInfo& entry, std::uint64_t offset, std::uint64_t length,
+                           const DecompressOptions& opts) {
+  // Validate before allocating `length` bytes.
+  KOLMO_RETURN_IF_ERROR(cover_range(info, entry, offset, length).status());
   if (length > opts.memory_limit) {
     return limit_exceeded("a range of " + std::to_string(length) +
                           " bytes exceeds the memory limit; raise it with --memory");
   }
-  const std::uint64_t begin = entry.content_offset + offset;
-  const std::uint64_t end = begin + length;
-  Bytes out;
-  out.reserve(static_cast<std::size_t>(length));
-  for (std::size_t i = entry.first_block; i < entry.first_block + entry.block_count; ++i) {
-    const BlockInfo& b = info.blocks[i];
-    const std::uint64_t b_end = b.content_offset + b.original_size;
-    if (b_end <= begin) continue;
-    if (b.content_offset >= end || out.size() == length) break;
-    if (b.content_offset > begin + out.size()) break;  // a gap: caught below
-    Expected<Bytes> block = kmo::decode_one(file, info, i, opts);
-    if (!block.ok()) return block.status().with_context(kmo::block_name(i));
-    const std::uint64_t from = begin + out.size() - b.content_offset;
-    if (from >= block->size()) return invalid_argument("the listing's block offsets overlap");
-    const std::uint64_t take = std::min<std::uint64_t>(block->size() - from, length - out.size());
-    out.insert(out.end(), block->begin() + static_cast<std::ptrdiff_t>(from),
-               block->begin() + static_cast<std::ptrdiff_t>(from + take));
-  }
-  if (out.size() != length) return invalid_argument("the entry's blocks do not cover the range");
+  Bytes out(static_cast<std::size_t>(length));
+  KOLMO_RETURN_IF_ERROR(read_range_into(file, info, entry, offset, out, opts));
   return out;
 }
 
@@ -172,6 +250,13 @@ Expected<Bytes> read_entry_range(const RandomAccessSource& file, const ArchiveIn
   return kmo::guard_api([&]() -> Expected<Bytes> {
     return read_range(file, info, entry, offset, length, opts);
   });
+}
+
+Status read_entry_range_into(const RandomAccessSource& file, const ArchiveInfo& info,
+                             const EntryInfo& entry, std::uint64_t offset, MutableByteSpan out,
+                             const DecompressOptions& opts) {
+  return kmo::guard_api(
+      [&]() -> Status { return read_range_into(file, info, entry, offset, out, opts); });
 }
 
 }  // namespace kolmo

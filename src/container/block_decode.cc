@@ -34,16 +34,16 @@ Expected<std::uint64_t> codec_budget(const BlockHeader& h, std::uint64_t memory_
   return memory_limit - need;
 }
 
-Expected<Bytes> decode_block_body(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
-                                  std::uint64_t codec_memory) {
-  if (body.size() != std::uint64_t{h.stored_size} + kBlockTrailerSize) {
-    return internal_error("block body has the wrong size");
+Status decode_block_body_into(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
+                              MutableByteSpan output, std::uint64_t codec_memory) {
+  if (body.size() != std::uint64_t{h.stored_size} + kBlockTrailerSize ||
+      output.size() != h.original_size) {
+    return internal_error("block body or output has the wrong size");
   }
   const ByteSpan payload = body.first(h.stored_size);
   if (load_le32(body.data() + h.stored_size) != xxh64_low32(payload)) {
     return checksum_mismatch("payload check failed (the compressed bytes are damaged)");
   }
-  Bytes output(h.original_size);
   DecodeLimits limits;
   limits.memory_bytes = codec_memory;
   Status s = codec.decode(h.params, payload, output, limits);
@@ -51,6 +51,13 @@ Expected<Bytes> decode_block_body(const BlockHeader& h, const CodecInfo& codec, 
   if (load_le64(body.data() + h.stored_size + 4) != xxh64(output)) {
     return checksum_mismatch("content check failed (decoded bytes differ from the original)");
   }
+  return ok_status();
+}
+
+Expected<Bytes> decode_block_body(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
+                                  std::uint64_t codec_memory) {
+  Bytes output(h.original_size);
+  KOLMO_RETURN_IF_ERROR(decode_block_body_into(h, codec, body, output, codec_memory));
   return output;
 }
 

@@ -30,5 +30,9 @@ Expected<std::uint64_t> codec_budget(const BlockHeader& h, std::uint64_t memory_
 // Verifies the payload check before decoding and the content check after.
 Expected<Bytes> decode_block_body(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
                                   std::uint64_t codec_memory);
+// The same into the caller's memory: `output` must be exactly h.original_size bytes. On failure
+// its content is unspecified.
+Status decode_block_body_into(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
+                              MutableByteSpan output, std::uint64_t codec_memory);
 
 }  // namespace kolmo::kmo

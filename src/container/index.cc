@@ -146,8 +146,19 @@ Expected<ArchiveInfo> read_info(const RandomAccessSource& file, const Decompress
 
 }  // namespace
 
-Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& info,
-                           std::size_t index, const DecompressOptions& opts) {
+namespace {
+
+// The header of block `index`, checked against the caller's listing, with the block's codec and
+// the memory budget left for that codec.
+struct CheckedBlock {
+  BlockHeader header;
+  const CodecInfo* codec = nullptr;
+  std::uint64_t codec_budget = 0;
+  std::uint64_t body_offset = 0;
+};
+
+Expected<CheckedBlock> check_block(const RandomAccessSource& file, const ArchiveInfo& info,
+                                   std::size_t index, const DecompressOptions& opts) {
   if (index >= info.blocks.size()) {
     return invalid_argument("block " + std::to_string(index) + " does not exist (the file has " +
                             std::to_string(info.blocks.size()) + ")");
@@ -155,18 +166,39 @@ Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& in
   const BlockInfo& b = info.blocks[index];
   const std::uint64_t size = file.size();
   if (b.file_offset >= size) return corrupt_data("the block lies outside the file");
-  KOLMO_ASSIGN_OR_RETURN(const kmo::BlockHeader h,
-                         read_block_header(file, b.file_offset, size - b.file_offset));
+  CheckedBlock c;
+  KOLMO_ASSIGN_OR_RETURN(c.header, read_block_header(file, b.file_offset, size - b.file_offset));
+  const BlockHeader& h = c.header;
   // The caller's info may be stale or from another file: trust only what the frame says.
   if (h.original_size != b.original_size || h.codec_id != static_cast<std::uint16_t>(b.codec) ||
       h.stored_size != b.stored_size) {
     return corrupt_data("the block frame disagrees with the listing");
   }
-  KOLMO_ASSIGN_OR_RETURN(const CodecInfo* codec, kmo::decoder_for(h.codec_id, "this block"));
-  KOLMO_ASSIGN_OR_RETURN(const std::uint64_t budget, kmo::codec_budget(h, opts.memory_limit));
-  Bytes body(h.stored_size + kmo::kBlockTrailerSize);
-  KOLMO_RETURN_IF_ERROR(file.read_at(b.file_offset + h.header_size(), body));
-  return kmo::decode_block_body(h, *codec, body, budget);
+  KOLMO_ASSIGN_OR_RETURN(c.codec, kmo::decoder_for(h.codec_id, "this block"));
+  KOLMO_ASSIGN_OR_RETURN(c.codec_budget, kmo::codec_budget(h, opts.memory_limit));
+  c.body_offset = b.file_offset + h.header_size();
+  return c;
+}
+
+}  // namespace
+
+Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& info,
+                           std::size_t index, const DecompressOptions& opts) {
+  KOLMO_ASSIGN_OR_RETURN(const CheckedBlock c, check_block(file, info, index, opts));
+  Bytes body(c.header.stored_size + kmo::kBlockTrailerSize);
+  KOLMO_RETURN_IF_ERROR(file.read_at(c.body_offset, body));
+  return kmo::decode_block_body(c.header, *c.codec, body, c.codec_budget);
+}
+
+Status decode_one_into(const RandomAccessSource& file, const ArchiveInfo& info, std::size_t index,
+                       MutableByteSpan output, const DecompressOptions& opts) {
+  KOLMO_ASSIGN_OR_RETURN(const CheckedBlock c, check_block(file, info, index, opts));
+  if (output.size() != c.header.original_size) {
+    return invalid_argument("the output span does not match the block's size");
+  }
+  Bytes body(c.header.stored_size + kmo::kBlockTrailerSize);
+  KOLMO_RETURN_IF_ERROR(file.read_at(c.body_offset, body));
+  return kmo::decode_block_body_into(c.header, *c.codec, body, output, c.codec_budget);
 }
 
 }  // namespace kmo

@@ -29,5 +29,8 @@ Expected<Tail> read_tail(const RandomAccessSource& file, bool multi_file,
 // Decodes block `index` of `info`, trusting only what the frame itself says.
 Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& info,
                            std::size_t index, const DecompressOptions& opts);
+// The same into `output`, which must be exactly the block's original size.
+Status decode_one_into(const RandomAccessSource& file, const ArchiveInfo& info, std::size_t index,
+                       MutableByteSpan output, const DecompressOptions& opts);
 
 }  // namespace kolmo::kmo

@@ -66,6 +66,22 @@ void append_pieces(std::vector<Piece>& out, std::uint64_t offset, std::uint64_t 
   }
 }
 
+// Layout ranges [first, last) of one group, cut at tensor boundaries (see kMinTensorBlockBytes).
+void append_tensor_pieces(std::vector<Piece>& out, const SafetensorsHeader& h, std::size_t first,
+                          std::size_t last, std::uint64_t data_offset,
+                          const BlockEncoder* encoder) {
+  std::uint64_t start = h.layout[first].offset;
+  std::uint64_t end = start;
+  for (std::size_t k = first; k < last; ++k) {
+    // Zero-size tensors place no bytes (and their offsets need not be in order).
+    if (h.layout[k].size != 0) end = h.layout[k].offset + h.layout[k].size;
+    if ((end - start >= kMinTensorBlockBytes || k + 1 == last) && end > start) {
+      append_pieces(out, data_offset + start, end - start, kTensorBlockBytes, encoder);
+      start = end;
+    }
+  }
+}
+
 // What a run of consecutive layout ranges shares: the spec that codes it and, for tensors, the
 // transformer block (a run never crosses blocks, so one layer decodes alone).
 struct GroupKey {
@@ -111,9 +127,14 @@ Expected<std::vector<Piece>> safetensors_pieces(const SafetensorsHeader& h, Tens
       end = h.layout[j].offset + h.layout[j].size;
     }
     KOLMO_ASSIGN_OR_RETURN(const BlockEncoder* encoder, encoders.get(key.spec));
-    // 64 MiB is a multiple of every element size, so a cut never splits an element.
-    const std::uint64_t limit = key.spec == "zstd" ? kOtherBlockBytes : kTensorGroupBlockBytes;
-    append_pieces(pieces, h.data_offset() + start, end - start, limit, encoder);
+    if (key.spec == "zstd") {
+      append_pieces(pieces, h.data_offset() + start, end - start, kOtherBlockBytes, encoder);
+    } else if (mode == TensorMode::kDf11) {
+      // 64 MiB is a multiple of every element size, so a cut never splits an element.
+      append_pieces(pieces, h.data_offset() + start, end - start, kTensorGroupBlockBytes, encoder);
+    } else {
+      append_tensor_pieces(pieces, h, i, j, h.data_offset(), encoder);
+    }
     i = j;
   }
   return pieces;

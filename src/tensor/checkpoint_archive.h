@@ -33,9 +33,16 @@ std::string_view tensor_mode_name(TensorMode mode);
 // since the dtype comes from each tensor. kInvalidArgument otherwise.
 Expected<TensorMode> parse_checkpoint_tensor_options(std::string_view options);
 
-// Largest block of one tensor group, and of anything coded by zstd.
+// Largest block of one tensor group (df11: one code book per transformer block, as DFloat11),
+// and of anything coded by zstd.
 inline constexpr std::uint64_t kTensorGroupBlockBytes = std::uint64_t{64} << 20;
 inline constexpr std::uint64_t kOtherBlockBytes = std::uint64_t{8} << 20;
+// o0 and max cut blocks at tensor boundaries, so that reading one tensor decodes only its own
+// blocks: consecutive tensors of a group share a block until it holds kMinTensorBlockBytes (small
+// norms and biases ride along), and a large tensor is cut into kTensorBlockBytes pieces that
+// decode in parallel. Both are multiples of every element size.
+inline constexpr std::uint64_t kMinTensorBlockBytes = std::uint64_t{64} << 10;
+inline constexpr std::uint64_t kTensorBlockBytes = std::uint64_t{16} << 20;
 
 // The content digest of one file as it was read while archiving, so that a caller can verify
 // the archive against exactly the bytes that went in (without reading the input again).

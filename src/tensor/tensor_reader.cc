@@ -93,9 +93,8 @@ Status TensorReader::read_tensor_into(std::string_view name, MutableByteSpan out
                             std::to_string(t->info.size) + " bytes, the buffer " +
                             std::to_string(out.size()));
   }
-  KOLMO_ASSIGN_OR_RETURN(const Bytes data, read_tensor(name));
-  std::memcpy(out.data(), data.data(), data.size());
-  return ok_status();
+  if (out.empty()) return ok_status();
+  return read_entry_range_into(*file_, info_, entries_[t->entry], t->file_offset, out, opts_);
 }
 
 Expected<std::vector<std::pair<std::string, Bytes>>> TensorReader::read_layer(

@@ -47,6 +47,7 @@ class TensorReader {
   Expected<Bytes> read_tensor(std::string_view name) const;
   // `out` must be exactly the tensor's size.
   Status read_tensor_into(std::string_view name, MutableByteSpan out) const;
+  // Reads decode only the blocks that cover the tensors, up to opts.threads blocks at once.
   // All tensors of transformer block n (names as transformer_layer_of reads them), in order.
   Expected<std::vector<std::pair<std::string, Bytes>>> read_layer(std::uint64_t n) const;
 
