@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "codecs/tensor/cuda/df11_emulate.h"
 #include "codecs/tensor/cuda/df11_gpu_plan.h"
 #include "codecs/tensor/cuda/df11_thread_decode.h"
 #include "codecs/tensor/tensor_bits.h"
@@ -52,68 +53,6 @@ Bytes cpu_decode(const EncodedBlock& block, std::size_t size) {
   return out;
 }
 
-struct Emulation {
-  Bytes out;
-  bool consistent = true;  // what the kernel's error flag would say
-};
-
-// The kernel, replayed on the CPU thread block by thread block, on copies padded like the
-// device image.
-Emulation emulate_kernel(const gpu::Df11Plan& plan, const gpu::Df11Table& table,
-                         std::size_t out_size) {
-  Emulation e;
-  e.out.assign(out_size, 0xee);
-  Bytes stream(plan.stream.begin(), plan.stream.end());
-  stream.resize(gpu::padded_stream_bytes(stream.size()), 0);
-  Bytes gaps(plan.gaps.begin(), plan.gaps.end());
-  gaps.resize(gaps.size() + gpu::kGapPadding, 0);
-  for (std::uint64_t b = 0; b < plan.blocks; ++b) {
-    gpu::Chunk chunk[gpu::kThreadsPerBlock] = {};
-    std::uint32_t gap[gpu::kThreadsPerBlock] = {};
-    std::uint32_t position[gpu::kThreadsPerBlock] = {};
-    gpu::ChunkScan scan[gpu::kThreadsPerBlock] = {};
-    std::uint32_t counted = 0;
-    for (std::uint32_t tid = 0; tid < gpu::kThreadsPerBlock; ++tid) {  // phase 1
-      const std::uint64_t t = b * gpu::kThreadsPerBlock + tid;
-      scan[tid] = gpu::ChunkScan{0, 0, true};
-      if (t < plan.threads) {
-        chunk[tid] = gpu::make_chunk(load_le64(&stream[8 * t]), load_le64(&stream[8 * t + 8]));
-        gap[tid] = gpu::gap_at(gaps.data(), t);
-        scan[tid] = gpu::count_chunk(table.primary, table, chunk[tid], gap[tid]);
-        const bool last = t + 1 == plan.threads;
-        e.consistent &= gpu::thread_consistent(scan[tid], last, last ? 0 : gpu::gap_at(gaps.data(), t + 1));
-      }
-      position[tid] = counted;  // exclusive prefix sum
-      counted += scan[tid].count;
-    }
-    const std::uint32_t first = load_le32(plan.starts.data() + 4 * b);
-    const std::uint32_t expected = load_le32(plan.starts.data() + 4 * (b + 1)) - first;
-    e.consistent &= gpu::block_count_consistent(counted, expected, b + 1 == plan.blocks);
-    std::vector<std::uint8_t> symbols(gpu::kMaxSymbolsPerBlock, 0);
-    for (std::uint32_t tid = 0; tid < gpu::kThreadsPerBlock; ++tid) {  // phase 2
-      if (b * gpu::kThreadsPerBlock + tid < plan.threads && scan[tid].valid) {
-        gpu::decode_chunk(table.primary, table, chunk[tid], gap[tid], symbols.data(),
-                          position[tid], expected);
-      }
-    }
-    for (std::uint32_t j = 0; j < expected; ++j) {  // element writes
-      switch (plan.dtype) {
-        case Dtype::kBf16:
-          gpu::store_element<0>(e.out.data(), plan.raw.data(), first + j, symbols[j]);
-          break;
-        case Dtype::kFp16:
-          gpu::store_element<1>(e.out.data(), plan.raw.data(), first + j, symbols[j]);
-          break;
-        case Dtype::kFp32:
-          gpu::store_element<2>(e.out.data(), plan.raw.data(), first + j, symbols[j]);
-          break;
-      }
-    }
-  }
-  std::copy(plan.tail.begin(), plan.tail.end(), e.out.end() - static_cast<std::ptrdiff_t>(plan.tail.size()));
-  return e;
-}
-
 // Plans, builds the table, emulates; expects agreement with the CPU decoder and the input.
 void expect_emulation_matches(const EncodedBlock& block, ByteSpan input) {
   auto plan = gpu::plan_df11_block(block.params, block.payload, input.size());
@@ -124,7 +63,7 @@ void expect_emulation_matches(const EncodedBlock& block, ByteSpan input) {
     ASSERT_TRUE(t.ok()) << t.status().to_string();
     table = *t;
   }
-  const Emulation e = emulate_kernel(*plan, table, input.size());
+  const gpu::Df11Emulation e = gpu::emulate_df11_kernel(*plan, table, input.size());
   EXPECT_TRUE(e.consistent);
   const Bytes cpu = cpu_decode(block, input.size());
   ASSERT_EQ(e.out.size(), cpu.size());
@@ -318,13 +257,13 @@ TEST(TensorGpuEmulation, KernelChecksCatchWrongGapsAndStarts) {
   bad_gap.payload[gaps_at + 3] ^= 0x10;  // a bit of gap[4] or gap[5]
   auto p1 = gpu::plan_df11_block(bad_gap.params, bad_gap.payload, in.size());
   ASSERT_TRUE(p1.ok());  // the structure is fine; only the kernel can tell
-  EXPECT_FALSE(emulate_kernel(*p1, *table, in.size()).consistent);
+  EXPECT_FALSE(gpu::emulate_df11_kernel(*p1, *table, in.size()).consistent);
 
   EncodedBlock bad_start = good;
   bad_start.payload[starts_at + 4] += 1;  // block_start[1]
   auto p2 = gpu::plan_df11_block(bad_start.params, bad_start.payload, in.size());
   ASSERT_TRUE(p2.ok());
-  EXPECT_FALSE(emulate_kernel(*p2, *table, in.size()).consistent);
+  EXPECT_FALSE(gpu::emulate_df11_kernel(*p2, *table, in.size()).consistent);
 }
 
 TEST(TensorGpuEmulation, DamagedBlocksStayInBoundsAndValidOnesAlwaysPass) {
@@ -346,7 +285,7 @@ TEST(TensorGpuEmulation, DamagedBlocksStayInBoundsAndValidOnesAlwaysPass) {
     auto table = gpu::build_df11_table(plan->lengths);
     ASSERT_TRUE(table.ok());
     ++planned;
-    const Emulation e = emulate_kernel(*plan, *table, in.size());
+    const gpu::Df11Emulation e = gpu::emulate_df11_kernel(*plan, *table, in.size());
     Bytes cpu(in.size());
     if (codec().decode(bad.params, bad.payload, cpu, DecodeLimits{}).ok()) {
       EXPECT_TRUE(e.consistent) << trial;
