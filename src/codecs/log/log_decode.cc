@@ -1,0 +1,226 @@
+#include "codecs/log/log_decode.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "codecs/log/log_backend.h"
+#include "codecs/log/log_column_decode.h"
+#include "codecs/log/log_format.h"
+
+namespace kolmo {
+namespace {
+
+using namespace logc;
+
+struct DecodedTemplate {
+  std::vector<std::string_view> tokens;  // views into the meta stream
+  std::vector<std::uint8_t> wild;
+  std::vector<std::uint32_t> columns;    // column index per wild token
+  std::size_t lines = 0;
+};
+
+struct Layout {
+  std::vector<std::string_view> literals;
+  std::vector<DecodedTemplate> templates;
+  std::vector<std::uint32_t> ids;
+};
+
+std::string_view read_string(ByteReader& r, std::size_t max, std::string_view what) {
+  const std::uint64_t n = r.varint_at_most(max, what);
+  const ByteSpan b = r.bytes(static_cast<std::size_t>(n));
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+Status read_templates(ByteReader& meta, ByteReader& text, std::size_t max_templates, Layout& layout) {
+  const std::uint64_t n = meta.varint_at_most(max_templates, "log template count");
+  KOLMO_RETURN_IF_ERROR(meta.status());
+  layout.templates.resize(static_cast<std::size_t>(n));
+  for (DecodedTemplate& t : layout.templates) {
+    const std::uint64_t tokens = meta.varint_at_most(kMaxTemplateTokens, "log template length");
+    if (tokens == 0) meta.fail(StatusCode::kCorruptData, "log: empty template");
+    KOLMO_RETURN_IF_ERROR(meta.status());
+    for (std::uint64_t k = 0; k < tokens; ++k) {
+      const std::uint64_t code = meta.varint_at_most(kMaxTokenBytes + 1, "log token length");
+      KOLMO_RETURN_IF_ERROR(meta.status());
+      const ByteSpan b = text.bytes(code == 0 ? 0 : static_cast<std::size_t>(code - 1));
+      KOLMO_RETURN_IF_ERROR(text.status());
+      t.tokens.emplace_back(reinterpret_cast<const char*>(b.data()), b.size());
+      t.wild.push_back(code == 0 ? 1 : 0);
+    }
+  }
+  return ok_status();
+}
+
+Status read_ids(ByteSpan stream, std::size_t lines, std::size_t width, Layout& layout) {
+  if (stream.size() != lines * width) return corrupt_data("log: id stream size mismatch");
+  layout.ids.resize(lines);
+  const std::size_t limit = kFirstTemplateId + layout.templates.size();
+  for (std::size_t i = 0; i < lines; ++i) {
+    const std::uint32_t id = width == 1 ? stream[i] : load_le16(&stream[2 * i]);
+    if (id >= limit) return corrupt_data("log: line refers to an unknown template");
+    layout.ids[i] = id;
+    if (id >= kFirstTemplateId) ++layout.templates[id - kFirstTemplateId].lines;
+  }
+  return ok_status();
+}
+
+class OutputWriter {
+ public:
+  explicit OutputWriter(MutableByteSpan out) : out_(out) {}
+  bool put(std::string_view s) {
+    if (s.size() > out_.size() - pos_) return false;
+    std::copy(s.begin(), s.end(), out_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    pos_ += s.size();
+    return true;
+  }
+  bool full() const { return pos_ == out_.size(); }
+
+ private:
+  MutableByteSpan out_;
+  std::size_t pos_ = 0;
+};
+
+std::string_view take_value(const std::string& arena, DecodedColumn& c) {
+  const std::uint32_t begin = c.next == 0 ? c.begin : c.ends[c.next - 1];
+  const std::uint32_t end = c.ends[c.next++];
+  return std::string_view(arena).substr(begin, end - begin);
+}
+
+struct RawCursor {
+  ByteSpan raw;
+  std::size_t pos = 0;
+  Expected<std::string_view> next() {
+    const auto* start = raw.data() + pos;
+    const void* nl = std::memchr(start, '\n', raw.size() - pos);
+    if (nl == nullptr) return corrupt_data("log: raw stream ends inside a line");
+    const auto len = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - start);
+    pos += len + 1;
+    return std::string_view(reinterpret_cast<const char*>(start), len);
+  }
+};
+
+Status rebuild(const Layout& layout, std::vector<DecodedColumn>& columns, const std::string& arena,
+               ByteSpan eol, ByteSpan raw, bool no_final_newline, MutableByteSpan output) {
+  OutputWriter out(output);
+  RawCursor raws{raw};
+  const std::size_t fields = layout.literals.size() - 1;
+  const std::size_t n = layout.ids.size();
+  bool fits = true;
+  for (std::size_t i = 0; i < n && fits; ++i) {
+    const std::uint32_t id = layout.ids[i];
+    if (id == kIdRawLine) {
+      KOLMO_ASSIGN_OR_RETURN(std::string_view line, raws.next());
+      fits = out.put(line);
+    } else {
+      fits = out.put(layout.literals[0]);
+      for (std::size_t f = 0; f < fields && fits; ++f) {
+        fits = out.put(take_value(arena, columns[f])) && out.put(layout.literals[f + 1]);
+      }
+      if (id == kIdRawContent) {
+        KOLMO_ASSIGN_OR_RETURN(std::string_view content, raws.next());
+        fits = fits && out.put(content);
+      } else {
+        const DecodedTemplate& t = layout.templates[id - kFirstTemplateId];
+        std::size_t slot = 0;
+        for (std::size_t k = 0; k < t.tokens.size() && fits; ++k) {
+          if (k > 0) fits = out.put(" ");
+          fits = fits && out.put(t.wild[k] ? take_value(arena, columns[t.columns[slot++]]) : t.tokens[k]);
+        }
+      }
+    }
+    if (eol[i] > 1) return corrupt_data("log: bad line terminator kind");
+    if (i + 1 == n && no_final_newline) {
+      if (eol[i] != 0) return corrupt_data("log: unterminated last line has a terminator kind");
+      continue;
+    }
+    fits = fits && out.put(eol[i] == 1 ? "\r\n" : "\n");
+  }
+  if (!fits || !out.full()) return corrupt_data("log: lines do not fill the block exactly");
+  if (raws.pos != raw.size()) return corrupt_data("log: raw stream has unused bytes");
+  return ok_status();
+}
+
+}  // namespace
+
+Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
+                        const DecodeLimits& limits) {
+  if (params.size() != 1 || params[0] != kPayloadVersion) {
+    return params.size() == 1 ? unsupported("log: unknown payload version")
+                              : corrupt_data("log: bad block parameters");
+  }
+  ByteReader in(payload);
+  const std::uint64_t lines = in.varint_at_most(output.size(), "log line count");
+  const std::uint8_t flags = in.u8();
+  KOLMO_RETURN_IF_ERROR(in.status());
+  if (flags > kFlagNoFinalNewline) return corrupt_data("log: unknown flags");
+  // Every stream is bounded by what the block's bytes could need (numbers take at most 10
+  // varint bytes per digit), and all of them together by the memory limit.
+  const std::uint64_t stream_limit = 16 * std::uint64_t{output.size()} + 4096;
+  std::uint64_t used = output.size();
+  Bytes streams[kStreamCount];
+  for (Bytes& s : streams) {
+    KOLMO_ASSIGN_OR_RETURN(s, read_stream(in, stream_limit, limits));
+    used += s.size();
+    if (used > limits.memory_bytes) return limit_exceeded("log: streams exceed the memory limit");
+  }
+  if (!in.at_end()) return corrupt_data("log: payload has trailing bytes");
+
+  Layout layout;
+  ByteReader meta(streams[kMetaStream]);
+  const std::uint64_t fields = meta.varint_at_most(kMaxHeaderFields, "log header field count");
+  for (std::uint64_t i = 0; i <= fields && meta.ok(); ++i) {
+    layout.literals.push_back(read_string(meta, kMaxLiteralBytes, "log literal length"));
+    if (i > 0 && layout.literals.back().empty()) meta.fail(StatusCode::kCorruptData, "log: empty header literal");
+  }
+  const std::uint8_t width = meta.u8();
+  KOLMO_RETURN_IF_ERROR(meta.status());
+  if (width != 1 && width != 2) return corrupt_data("log: bad id width");
+  ByteReader template_text(streams[kTemplateStream]);
+  KOLMO_RETURN_IF_ERROR(read_templates(meta, template_text, lines, layout));
+  if (!template_text.at_end()) return corrupt_data("log: template stream has unused bytes");
+  KOLMO_RETURN_IF_ERROR(read_ids(streams[kIdStream], static_cast<std::size_t>(lines), width, layout));
+  if (streams[kEolStream].size() != lines) return corrupt_data("log: terminator stream size mismatch");
+
+  // Columns: header fields over lines with a header, then template slots. Each value but one
+  // per line is followed by at least one output byte, which bounds their number.
+  std::size_t header_lines = 0;
+  for (const std::uint32_t id : layout.ids) header_lines += id != kIdRawLine ? 1 : 0;
+  std::uint64_t values = header_lines * fields;
+  for (const DecodedTemplate& t : layout.templates) {
+    std::size_t wild = 0;
+    for (const auto w : t.wild) wild += w;
+    values += std::uint64_t{t.lines} * wild;
+  }
+  if (values > 2 * std::uint64_t{output.size()} + 2) return corrupt_data("log: more values than the block can hold");
+  if (used + values * 8 > limits.memory_bytes) return limit_exceeded("log: columns exceed the memory limit");
+  ByteReader header_numbers(streams[kHeaderNumberStream]);
+  ByteReader header_indices(streams[kHeaderIndexStream]);
+  ColumnSources src{&meta, streams[kHeaderTextStream], 0, &header_numbers, &header_indices, {}, output.size()};
+  std::vector<DecodedColumn> columns(static_cast<std::size_t>(fields));
+  for (DecodedColumn& c : columns) KOLMO_RETURN_IF_ERROR(read_column(src, header_lines, c));
+  if (src.text_pos != src.text.size() || !header_numbers.at_end() || !header_indices.at_end()) {
+    return corrupt_data("log: header streams hold bytes no column used");
+  }
+  ByteReader numbers(streams[kNumberStream]);
+  ByteReader indices(streams[kIndexStream]);
+  src.text = streams[kTextStream];
+  src.text_pos = 0;
+  src.numbers = &numbers;
+  src.indices = &indices;
+  for (DecodedTemplate& t : layout.templates) {
+    for (const auto w : t.wild) {
+      if (!w) continue;
+      t.columns.push_back(static_cast<std::uint32_t>(columns.size()));
+      columns.emplace_back();
+      KOLMO_RETURN_IF_ERROR(read_column(src, t.lines, columns.back()));
+    }
+  }
+  if (!meta.at_end() || src.text_pos != src.text.size() || !numbers.at_end() || !indices.at_end()) {
+    return corrupt_data("log: streams hold bytes no column used");
+  }
+  return rebuild(layout, columns, src.arena, streams[kEolStream], streams[kRawStream],
+                 (flags & kFlagNoFinalNewline) != 0, output);
+}
+
+}  // namespace kolmo

@@ -1,0 +1,167 @@
+#include "codecs/log/log_encode.h"
+
+#include <cstdint>
+
+#include "codecs/log/log_column_encode.h"
+#include "codecs/log/log_format.h"
+#include "codecs/log/log_options.h"
+#include "codecs/log/log_parse.h"
+#include "codecs/o2/o2_model.h"
+#include "codecs/o2/o2_params.h"
+
+namespace kolmo {
+namespace {
+
+using namespace logc;
+
+constexpr std::size_t kHeaderSampleBytes = 256 << 10;
+
+void append_string(Bytes& out, std::string_view s) {
+  append_varint(out, s.size());
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+void write_templates(const ParsedLog& log, Bytes& meta, Bytes& text) {
+  append_varint(meta, log.templates.size());
+  for (const Template& t : log.templates) {
+    append_varint(meta, t.tokens.size());
+    for (std::size_t i = 0; i < t.tokens.size(); ++i) {
+      if (t.wild[i]) {
+        append_varint(meta, 0);
+      } else {
+        append_varint(meta, t.tokens[i].size() + 1);
+        text.insert(text.end(), t.tokens[i].begin(), t.tokens[i].end());
+      }
+    }
+  }
+}
+
+// Header field columns first, then every template's parameter slots in template order.
+void write_columns(const ParsedLog& log, ColumnPolicy policy, StreamSet& streams) {
+  const std::size_t fields = log.header.fields();
+  const std::size_t n = log.lines.size();
+  std::vector<std::string_view> values;
+  streams.header = true;
+  for (std::size_t f = 0; f < fields; ++f) {
+    values.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (log.ids[i] != kIdRawLine) values.push_back(log.fields[log.field_begin[i] + f]);
+    }
+    write_column(values, policy, streams);
+  }
+  streams.header = false;
+  std::vector<std::vector<std::uint32_t>> lines_of(log.templates.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (log.ids[i] >= kFirstTemplateId) lines_of[log.ids[i] - kFirstTemplateId].push_back(static_cast<std::uint32_t>(i));
+  }
+  for (std::size_t t = 0; t < log.templates.size(); ++t) {
+    const Template& tpl = log.templates[t];
+    for (std::size_t k = 0; k < tpl.tokens.size(); ++k) {
+      if (!tpl.wild[k]) continue;
+      values.clear();
+      for (const std::uint32_t i : lines_of[t]) values.push_back(log.tokens[log.token_begin[i] + k]);
+      write_column(values, policy, streams);
+    }
+  }
+}
+
+void write_line_streams(const ParsedLog& log, StreamSet& streams) {
+  const bool wide = log.templates.size() + kFirstTemplateId > 256;
+  streams.s[kMetaStream].push_back(wide ? 2 : 1);
+  Bytes& ids = streams.s[kIdStream];
+  Bytes& raw = streams.s[kRawStream];
+  for (std::size_t i = 0; i < log.lines.size(); ++i) {
+    const std::uint32_t id = log.ids[i];
+    ids.push_back(static_cast<std::uint8_t>(id));
+    if (wide) ids.push_back(static_cast<std::uint8_t>(id >> 8));
+    const std::string_view text = id == kIdRawLine ? log.lines[i] : log.contents[i];
+    if (id <= kIdRawContent) {
+      raw.insert(raw.end(), text.begin(), text.end());
+      raw.push_back('\n');
+    }
+  }
+  streams.s[kEolStream].assign(log.eol.begin(), log.eol.end());
+}
+
+StreamSet build_streams(const ParsedLog& log, ColumnPolicy policy) {
+  StreamSet streams;
+  Bytes& meta = streams.s[kMetaStream];
+  append_varint(meta, log.header.fields());
+  for (const std::string& lit : log.header.literals) append_string(meta, lit);
+  write_line_streams(log, streams);
+  write_templates(log, meta, streams.s[kTemplateStream]);
+  write_columns(log, policy, streams);
+  return streams;
+}
+
+// Bytes of the streams under a quick backend: the yardstick for choosing a header.
+std::size_t quick_size(const StreamSet& streams) {
+  const BackendChoice quick{.zstd = true, .zstd_level = 6, .lzma = false, .o2 = false};
+  Bytes out;
+  for (const Bytes& s : streams.s) (void)append_stream(out, s, quick);
+  return out.size();
+}
+
+class LogEncoder final : public BlockEncoder {
+ public:
+  explicit LogEncoder(LogOptions options) : options_(std::move(options)) {}
+
+  Status encode_block(ByteSpan input, EncodedBlock& out) const override {
+    out.params = {kPayloadVersion};
+    out.payload.clear();
+    const bool logzip = options_.mode == EncoderMode::kLogzip;
+    const bool templates = !logzip || options_.logzip_level >= 2;
+    const ColumnPolicy policy = !logzip ? ColumnPolicy::kAuto
+                                : options_.logzip_level >= 3 ? ColumnPolicy::kDict
+                                                             : ColumnPolicy::kText;
+    const HeaderFormat header = options_.has_format ? options_.format : choose_header(input, templates, policy);
+    const ParsedLog log = parse_log(input, header, options_.merge_similarity16, templates);
+    const StreamSet streams = build_streams(log, policy);
+    Bytes& p = out.payload;
+    append_varint(p, log.lines.size());
+    p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
+    for (const Bytes& s : streams.s) KOLMO_RETURN_IF_ERROR(append_stream(p, s, options_.backends));
+    return ok_status();
+  }
+
+  // Tries each prefix of the detected header on the first lines of the block.
+  HeaderFormat choose_header(ByteSpan input, bool templates, ColumnPolicy policy) const {
+    const ByteSpan sample = leading_lines(input, kHeaderSampleBytes);
+    HeaderFormat longest = detect_header(sample);
+    HeaderFormat best = longest;
+    std::size_t best_size = SIZE_MAX;
+    for (std::size_t h = longest.fields() + 1; h-- > 0;) {
+      HeaderFormat candidate;
+      candidate.literals.assign(longest.literals.begin(), longest.literals.begin() + static_cast<std::ptrdiff_t>(h + 1));
+      const std::size_t size = quick_size(
+          build_streams(parse_log(sample, candidate, options_.merge_similarity16, templates), policy));
+      if (size < best_size) {
+        best_size = size;
+        best = candidate;
+      }
+    }
+    return best;
+  }
+
+  std::uint64_t preferred_block_size() const override { return std::uint64_t{8} << 20; }
+  // One o2 model at a time (the largest backend state), plus the streams and the parse of a
+  // block, which stay within a few times the block size.
+  std::uint64_t working_memory() const override {
+    const std::uint64_t model =
+        options_.backends.o2 ? o2::model_memory_bytes(o2::params_for_level(options_.backends.o2_level)) : 0;
+    return model + 4 * preferred_block_size();
+  }
+  std::string spec() const override { return log_options_spec(options_); }
+
+ private:
+  LogOptions options_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<BlockEncoder>> make_log_encoder(std::string_view options, int level) {
+  KOLMO_ASSIGN_OR_RETURN(LogOptions o, parse_log_options(options, level));
+  return std::unique_ptr<BlockEncoder>(std::make_unique<LogEncoder>(std::move(o)));
+}
+
+}  // namespace kolmo

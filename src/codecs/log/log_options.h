@@ -1,0 +1,44 @@
+// Options of the log encoder, parsed from the spec text after "log:".
+//   log                      default: kolmo's own model, every backend tried per stream
+//   log:fast                 the same streams, zstd only (speed first)
+//   log:logzip[=1|2|3]       the Logzip method (IR level 1, 2 or 3, default 3), lzma backend
+//   ...,format=<A> <B>: <Content>   a Loghub-style header format (must come last: it may hold ',')
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codecs/log/log_backend_encode.h"
+#include "kolmo/status.h"
+
+namespace kolmo::logc {
+
+enum class EncoderMode { kDefault, kFast, kLogzip };
+
+// The header of a line: literal[0] field literal[1] field ... field literal[H] content.
+struct HeaderFormat {
+  std::vector<std::string> literals;  // H + 1 entries; literals[1..H] are not empty
+  std::size_t fields() const { return literals.empty() ? 0 : literals.size() - 1; }
+};
+
+struct LogOptions {
+  EncoderMode mode = EncoderMode::kDefault;
+  int logzip_level = 3;
+  bool has_format = false;
+  HeaderFormat format;       // used when has_format
+  std::string format_text;   // as given, for spec()
+  BackendChoice backends;
+  // Drain-style merging: join a template group when at least this share (in 1/16) of tokens agree.
+  int merge_similarity16 = 12;
+};
+
+// kInvalidArgument naming the problem for unknown options or a malformed format.
+Expected<LogOptions> parse_log_options(std::string_view options, int level);
+std::string log_options_spec(const LogOptions& o);
+
+// "<Date> <Time> [<Pid>]: <Content>" -> literals "", " ", " [", "]: ". Backslashes escape the
+// next character (Loghub writes "\[").
+Expected<HeaderFormat> parse_header_format(std::string_view text);
+
+}  // namespace kolmo::logc

@@ -1,0 +1,162 @@
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "codecs/log/log_codec.h"
+#include "codecs/log/log_options.h"
+#include "kolmo/codec.h"
+#include "kolmo/container.h"
+#include "kolmo/hash.h"
+#include "log_test_inputs.h"
+
+namespace kolmo {
+namespace {
+
+const CodecInfo& log_codec() {
+  static const CodecInfo info = log_codec_info();
+  return info;
+}
+
+const std::vector<std::string> kModes = {"", "fast", "logzip=1", "logzip=2", "logzip=3",
+                                         "format=<Date> <Time> <Level> [<Worker>] <Content>"};
+
+EncodedBlock encode(ByteSpan input, const std::string& options) {
+  auto enc = log_codec().make_encoder(options, 0);
+  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
+  EncodedBlock block;
+  const Status s = (*enc)->encode_block(input, block);
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  return block;
+}
+
+Status decode(const EncodedBlock& block, Bytes& out, DecodeLimits limits = {}) {
+  return log_codec().decode(block.params, block.payload, out, limits);
+}
+
+TEST(LogCodec, AdversarialLogsRoundTripByHashInEveryMode) {
+  for (const auto& [name, input] : testing::adversarial_logs()) {
+    for (const std::string& mode : kModes) {
+      const EncodedBlock block = encode(input, mode);
+      Bytes out(input.size(), 0xAA);
+      const Status s = decode(block, out);
+      ASSERT_TRUE(s.ok()) << name << " [" << mode << "]: " << s.to_string();
+      EXPECT_EQ(xxh64(out), xxh64(input)) << name << " [" << mode << "]";
+      EXPECT_EQ(out, input) << name << " [" << mode << "]";
+    }
+  }
+}
+
+TEST(LogCodec, StructuredLogBeatsZstd19AndTheFastModeToo) {
+  const Bytes input = testing::to_bytes(testing::structured_log(20000, 11));
+  auto zstd = make_encoder("zstd:19", 0);
+  ASSERT_TRUE(zstd.ok());
+  EncodedBlock z;
+  ASSERT_TRUE((*zstd)->encode_block(input, z).ok());
+  const std::size_t log_size = encode(input, "").payload.size();
+  const std::size_t fast_size = encode(input, "fast").payload.size();
+  std::cout << "structured log " << input.size() << " bytes: zstd -19 " << z.payload.size()
+            << ", log " << log_size << ", log:fast " << fast_size << "\n";
+  EXPECT_LT(log_size, z.payload.size());
+  EXPECT_LT(fast_size, z.payload.size());
+}
+
+TEST(LogCodec, ContainerOutputIsTheSameForOneAndTwoThreads) {
+  const Bytes input = testing::to_bytes(testing::structured_log(6000, 12));
+  CompressOptions opts;
+  opts.codec_spec = "log";
+  opts.block_size = 64 << 10;  // several blocks, each decodable alone
+  opts.threads = 1;
+  auto one = compress_buffer(input, opts);
+  opts.threads = 2;
+  auto two = compress_buffer(input, opts);
+  ASSERT_TRUE(one.ok()) << one.status().to_string();
+  ASSERT_TRUE(two.ok()) << two.status().to_string();
+  EXPECT_EQ(*one, *two);
+  DecompressOptions dopts;
+  dopts.threads = 2;
+  auto back = decompress_buffer(*two, dopts);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(*back, input);
+}
+
+TEST(LogCodec, EncodeBlockIsThreadSafeAndDeterministic) {
+  const Bytes input = testing::to_bytes(testing::structured_log(3000, 13));
+  auto enc = log_codec().make_encoder("", 0);
+  ASSERT_TRUE(enc.ok());
+  EncodedBlock serial, a, b;
+  ASSERT_TRUE((*enc)->encode_block(input, serial).ok());
+  std::thread ta([&] { (void)(*enc)->encode_block(input, a); });
+  std::thread tb([&] { (void)(*enc)->encode_block(input, b); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a.payload, serial.payload);
+  EXPECT_EQ(b.payload, serial.payload);
+}
+
+TEST(LogCodec, TruncatedOrDamagedPayloadsFailCleanly) {
+  const Bytes input = testing::to_bytes(testing::structured_log(400, 14));
+  for (const std::string& mode : {std::string(""), std::string("fast")}) {
+    const EncodedBlock good = encode(input, mode);
+    for (std::size_t cut = 0; cut < good.payload.size(); cut += 1 + good.payload.size() / 97) {
+      EncodedBlock bad = good;
+      bad.payload.resize(cut);
+      Bytes out(input.size());
+      EXPECT_FALSE(decode(bad, out).ok()) << "cut at " << cut;
+    }
+    // Flipped bytes may decode (the container's checksums catch wrong content), but never crash
+    // or write outside the output.
+    std::mt19937 rng(15);
+    for (int i = 0; i < 300; ++i) {
+      EncodedBlock bad = good;
+      bad.payload[rng() % bad.payload.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+      Bytes out(input.size());
+      (void)decode(bad, out);
+    }
+    // A wrong output size is always an error.
+    Bytes shorter(input.size() - 1), longer(input.size() + 1);
+    EXPECT_FALSE(decode(good, shorter).ok());
+    EXPECT_FALSE(decode(good, longer).ok());
+  }
+}
+
+TEST(LogCodec, BadParamsAndLimitsGiveTheirCodes) {
+  const Bytes input = testing::to_bytes(testing::structured_log(100, 16));
+  const EncodedBlock good = encode(input, "");
+  Bytes out(input.size());
+  EXPECT_EQ(log_codec().decode({}, good.payload, out, {}).code(), StatusCode::kCorruptData);
+  const Bytes future = {99};
+  EXPECT_EQ(log_codec().decode(future, good.payload, out, {}).code(), StatusCode::kUnsupported);
+  EXPECT_EQ(decode(good, out, DecodeLimits{1000}).code(), StatusCode::kLimitExceeded);
+  Bytes trailing = good.payload;
+  trailing.push_back(0);
+  EXPECT_EQ(log_codec().decode(good.params, trailing, out, {}).code(), StatusCode::kCorruptData);
+}
+
+TEST(LogCodec, OptionsAndSpecs) {
+  for (const char* spec : {"log", "log:fast", "log:logzip", "log:logzip=1", "log:fast,format=<A> <Content>",
+                           "log:format=<D>|<C>, x <Content>"}) {
+    EXPECT_TRUE(make_encoder(spec, 0).ok()) << spec;
+  }
+  EXPECT_EQ((*make_encoder("log:logzip", 0))->spec(), "log:logzip=3");
+  EXPECT_EQ((*make_encoder("log", 1))->spec(), "log:fast");
+  EXPECT_EQ((*make_encoder("log:format=<A> <Content>", 0))->spec(), "log:format=<A> <Content>");
+  for (const char* bad : {"log:nope", "log:logzip=4", "log:format=<A> <B>", "log:format=<A><Content>",
+                          "log:format=<A> <Content> x", "log:format=<A"}) {
+    EXPECT_EQ(make_encoder(bad, 0).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(LogCodec, HeaderFormatLiteralsFollowTheLoghubSyntax) {
+  auto f = logc::parse_header_format("\\[<Time>\\] <Level>: <Content>");
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->literals.size(), 3u);
+  EXPECT_EQ(f->literals[0], "[");
+  EXPECT_EQ(f->literals[1], "] ");
+  EXPECT_EQ(f->literals[2], ": ");
+}
+
+}  // namespace
+}  // namespace kolmo
