@@ -1,0 +1,229 @@
+#include "llm/kv_cache.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "llm/float_convert.h"
+
+namespace kolmo::llm {
+namespace {
+
+// The reference cache: fp32 keys and values as attention computed them.
+// Layout of serialize(): for each position, its keys then its values, kv_dim fp32 each
+// ([head][dim]), little-endian.
+class ExactStore final : public KvStore {
+ public:
+  explicit ExactStore(const KvShape& shape)
+      : shape_(shape), keys_(shape.kv_heads), values_(shape.kv_heads) {}
+
+  void append(const float* k, const float* v, std::size_t positions) override {
+    const std::size_t hd = shape_.head_dim;
+    for (std::size_t p = 0; p < positions; ++p) {
+      for (std::size_t h = 0; h < shape_.kv_heads; ++h) {
+        const float* kp = k + p * shape_.kv_dim() + h * hd;
+        const float* vp = v + p * shape_.kv_dim() + h * hd;
+        keys_[h].insert(keys_[h].end(), kp, kp + hd);
+        values_[h].insert(values_[h].end(), vp, vp + hd);
+      }
+    }
+    length_ += positions;
+  }
+  std::size_t length() const override { return length_; }
+  KvView view(std::size_t head, std::vector<float>&, std::vector<float>&) const override {
+    return {keys_[head].data(), values_[head].data(), length_};
+  }
+  std::uint64_t stored_bits() const override { return elements() * 32; }
+  Bytes serialize() const override {
+    ByteWriter out;
+    const std::size_t hd = shape_.head_dim;
+    for (std::size_t p = 0; p < length_; ++p) {
+      for (const auto* side : {&keys_, &values_}) {
+        for (std::size_t h = 0; h < shape_.kv_heads; ++h) {
+          for (std::size_t i = 0; i < hd; ++i) out.u32(float_to_bits((*side)[h][p * hd + i]));
+        }
+      }
+    }
+    return out.take();
+  }
+  const KvShape& shape() const override { return shape_; }
+
+ private:
+  KvShape shape_;
+  std::vector<std::vector<float>> keys_, values_;  // per head: [pos][dim]
+  std::size_t length_ = 0;
+};
+
+// Symmetric integer codes per group of `group` consecutive elements of one head's vector, with
+// one fp16 scale per group (absmax / (2^(bits-1) - 1)). int8 and int4 are this with bits 8 / 4.
+// Layout of serialize(): for each position, keys then values; for each head, for each group: the
+// fp16 scale (2 bytes LE), then the group's codes as unsigned (code + 2^(bits-1)), `bits` bits
+// each, packed LSB-first into group*bits/8 bytes.
+class GroupQuantStore final : public KvStore {
+ public:
+  GroupQuantStore(const KvShape& shape, std::size_t bits, std::size_t group)
+      : shape_(shape), bits_(bits), group_(group), qmax_((1 << (bits - 1)) - 1),
+        sides_{Side(shape.kv_heads), Side(shape.kv_heads)} {}
+
+  void append(const float* k, const float* v, std::size_t positions) override {
+    for (std::size_t p = 0; p < positions; ++p) {
+      for (std::size_t h = 0; h < shape_.kv_heads; ++h) {
+        const std::size_t offset = p * shape_.kv_dim() + h * shape_.head_dim;
+        quantize_vector(k + offset, sides_[0][h]);
+        quantize_vector(v + offset, sides_[1][h]);
+      }
+    }
+    length_ += positions;
+  }
+  std::size_t length() const override { return length_; }
+  KvView view(std::size_t head, std::vector<float>& key_scratch,
+              std::vector<float>& value_scratch) const override {
+    dequantize(sides_[0][head], key_scratch);
+    dequantize(sides_[1][head], value_scratch);
+    return {key_scratch.data(), value_scratch.data(), length_};
+  }
+  std::uint64_t stored_bits() const override {
+    const std::uint64_t groups = elements() / group_;
+    return groups * (16 + group_ * bits_);
+  }
+  Bytes serialize() const override {
+    ByteWriter out;
+    const std::size_t groups_per_head = shape_.head_dim / group_;
+    const int offset = 1 << (bits_ - 1);
+    for (std::size_t p = 0; p < length_; ++p) {
+      for (const Side& side : sides_) {
+        for (std::size_t h = 0; h < shape_.kv_heads; ++h) {
+          const HeadCodes& head = side[h];
+          for (std::size_t g = 0; g < groups_per_head; ++g) {
+            out.u16(head.scales16[p * groups_per_head + g]);
+            std::uint32_t acc = 0;
+            std::size_t filled = 0;
+            const std::int8_t* codes = head.codes.data() + p * shape_.head_dim + g * group_;
+            for (std::size_t i = 0; i < group_; ++i) {
+              acc |= static_cast<std::uint32_t>(codes[i] + offset) << filled;
+              filled += bits_;
+              while (filled >= 8) {
+                out.u8(static_cast<std::uint8_t>(acc));
+                acc >>= 8;
+                filled -= 8;
+              }
+            }
+          }
+        }
+      }
+    }
+    return out.take();
+  }
+  const KvShape& shape() const override { return shape_; }
+
+ private:
+  struct HeadCodes {
+    std::vector<std::int8_t> codes;       // [pos][dim]
+    std::vector<std::uint16_t> scales16;  // [pos][group], fp16 bits
+  };
+  using Side = std::vector<HeadCodes>;
+
+  void quantize_vector(const float* x, HeadCodes& head) const {
+    for (std::size_t g = 0; g < shape_.head_dim; g += group_) {
+      float absmax = 0.0f;
+      for (std::size_t i = 0; i < group_; ++i) absmax = std::max(absmax, std::fabs(x[g + i]));
+      std::uint16_t scale16 = float_to_fp16(std::min(absmax / static_cast<float>(qmax_), 65504.0f));
+      if (!(absmax > 0.0f)) scale16 = 0;  // zeros (or NaN input) code as zeros
+      const float scale = fp16_to_float(scale16);
+      head.scales16.push_back(scale16);
+      for (std::size_t i = 0; i < group_; ++i) {
+        long q = 0;
+        if (scale > 0.0f) q = std::lrint(x[g + i] / scale);
+        q = std::clamp<long>(q, -qmax_, qmax_);
+        head.codes.push_back(static_cast<std::int8_t>(q));
+      }
+    }
+  }
+
+  void dequantize(const HeadCodes& head, std::vector<float>& out) const {
+    out.resize(head.codes.size());
+    for (std::size_t i = 0; i < head.codes.size(); ++i) {
+      out[i] = static_cast<float>(head.codes[i]) * fp16_to_float(head.scales16[i / group_]);
+    }
+  }
+
+  KvShape shape_;
+  std::size_t bits_;
+  std::size_t group_;
+  int qmax_;
+  Side sides_[2];  // keys, values; per head
+  std::size_t length_ = 0;
+};
+
+Status parse_option(std::string_view option, KvMethod& method) {
+  const std::size_t eq = option.find('=');
+  if (eq == std::string_view::npos) {
+    return invalid_argument("--kv option \"" + std::string(option) + "\" is not key=value");
+  }
+  const std::string_view key = option.substr(0, eq);
+  const std::string value(option.substr(eq + 1));
+  char* end = nullptr;
+  const unsigned long number = std::strtoul(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || number > 4096) {
+    return invalid_argument("--kv option " + std::string(key) + ": bad number \"" + value + "\"");
+  }
+  if (key == "bits") {
+    method.bits = number;
+  } else if (key == "group") {
+    method.group = number;
+  } else {
+    return invalid_argument("--kv: unknown option \"" + std::string(key) + "\"");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+std::string KvMethod::describe() const {
+  if (name == "exact") return name;
+  return name + ":bits=" + std::to_string(bits) + ",group=" + std::to_string(group);
+}
+
+std::unique_ptr<KvStore> KvMethod::make_store(const KvShape& shape) const {
+  if (name == "exact") return std::make_unique<ExactStore>(shape);
+  return std::make_unique<GroupQuantStore>(shape, bits, group);
+}
+
+Expected<KvMethod> parse_kv_method(std::string_view spec, const KvShape& shape) {
+  KvMethod method;
+  const std::size_t colon = spec.find(':');
+  method.name = std::string(spec.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    std::string_view rest = spec.substr(colon + 1);
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      KOLMO_RETURN_IF_ERROR(parse_option(rest.substr(0, comma), method));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  if (method.name == "exact") {
+    if (method.bits != 0 || method.group != 0) return invalid_argument("--kv exact takes no options");
+    return method;
+  }
+  if (method.name == "int8" || method.name == "int4") {
+    const std::size_t default_bits = method.name == "int8" ? 8 : 4;
+    if (method.bits == 0) method.bits = default_bits;
+    if (method.group == 0) method.group = method.name == "int8" ? shape.head_dim : std::min<std::size_t>(32, shape.head_dim);
+    if (method.bits < 2 || method.bits > 8) return invalid_argument("--kv: bits must be 2..8");
+    if (method.group == 0 || shape.head_dim % method.group != 0) {
+      return invalid_argument("--kv: group must divide head_dim " + std::to_string(shape.head_dim));
+    }
+    if ((method.group * method.bits) % 8 != 0) {
+      return invalid_argument("--kv: group x bits must be a whole number of bytes");
+    }
+    return method;
+  }
+  for (const char* planned : {"kivi", "qjl", "gear", "million", "mustafar", "kolmo"}) {
+    if (method.name == planned) {
+      return unsupported("--kv " + method.name + " is not implemented yet (issue 4, part 2)");
+    }
+  }
+  return invalid_argument("--kv: unknown method \"" + method.name + "\"");
+}
+
+}  // namespace kolmo::llm
