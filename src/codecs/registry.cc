@@ -2,6 +2,7 @@
 #include <array>
 
 #include "codecs/o2/o2_codec.h"
+#include "codecs/statesmix/statesmix_codec.h"
 #include "codecs/store/store_codec.h"
 #include "codecs/tensor/tensor_codec.h"
 #include "codecs/zstd/zstd_codec.h"
@@ -10,11 +11,12 @@
 namespace kolmo {
 
 std::span<const CodecInfo> all_codecs() {
-  static const std::array<CodecInfo, 4> table = {
+  static const std::array<CodecInfo, 5> table = {
       store_codec_info(),
       zstd_codec_info(),
       o2_codec_info(),
       tensor_codec_info(),
+      statesmix_codec_info(),
   };
   return table;
 }
