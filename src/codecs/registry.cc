@@ -1,8 +1,9 @@
 // The codec table: the one place that lists every codec this build knows.
-#include <array>
+#include <span>
 
 #include "codecs/log/log_codec.h"
 #include "codecs/o2/o2_codec.h"
+#include "codecs/statesmix/statesmix_codec.h"
 #include "codecs/store/store_codec.h"
 #include "codecs/tensor/tensor_codec.h"
 #include "codecs/zstd/zstd_codec.h"
@@ -11,10 +12,12 @@
 namespace kolmo {
 
 std::span<const CodecInfo> all_codecs() {
-  static const std::array<CodecInfo, 5> table = {
+  // In id order; the size follows the list.
+  static const CodecInfo table[] = {
       store_codec_info(),
       zstd_codec_info(),
       o2_codec_info(),
+      statesmix_codec_info(),
       tensor_codec_info(),
       log_codec_info(),
   };

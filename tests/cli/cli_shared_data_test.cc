@@ -18,11 +18,19 @@ class CliSharedDataTest : public CliTest, public ::testing::WithParamInterface<s
     std::uint64_t hash = 0;
   };
 
+  // statesmix trains a neural model on every token (about 2 KB/s here): over all ~40 MB of
+  // samples this test would run for days, so it takes the small files only. Its whole-corpus
+  // round trip is a long run of its own (docs/statesmix.md).
+  static std::uint64_t max_sample_bytes(const std::string& codec) {
+    return codec == "statesmix" ? 8 * 1024 : ~std::uint64_t{0};
+  }
+
   // Copies the data in: outputs go beside their inputs, and shared/data is read-only.
-  std::vector<Sample> copy_samples(const fs::path& data) {
+  std::vector<Sample> copy_samples(const fs::path& data, std::uint64_t max_bytes) {
     std::vector<Sample> samples;
     for (const char* sub : {"text", "logs"}) {
       for (const fs::path& p : ::kolmo::testing::files_below(data / sub)) {
+        if (fs::file_size(p) > max_bytes) continue;
         Sample s;
         s.name = std::string("f").append(std::to_string(samples.size()));
         s.source = p;
@@ -40,7 +48,7 @@ class CliSharedDataTest : public CliTest, public ::testing::WithParamInterface<s
 TEST_P(CliSharedDataTest, EveryFileRoundTrips) {
   KOLMO_REQUIRE_DATA(data);
   const std::string codec = GetParam();
-  const std::vector<Sample> samples = copy_samples(data);
+  const std::vector<Sample> samples = copy_samples(data, max_sample_bytes(codec));
   ASSERT_FALSE(samples.empty());
 
   std::vector<std::string> inputs, archives;

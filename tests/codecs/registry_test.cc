@@ -52,10 +52,15 @@ TEST(CodecRegistry, EveryCodecRoundTrips) {
   inputs.push_back(text);
   inputs.push_back(Bytes(50000, 0));
   for (const CodecInfo& c : all_codecs()) {
+    // statesmix trains a neural model per token (~2 KB/s) and has no levels: one level, and
+    // inputs cut to 2 KB (its own tests cover more).
+    const bool slow = c.id == CodecId::kStateSMix;
     for (int level : {1, 5, 9}) {
+      if (slow && level != 1) continue;
       auto enc = c.make_encoder("", level);
       ASSERT_TRUE(enc.ok()) << c.name << ": " << enc.status().to_string();
-      for (const Bytes& in : inputs) {
+      for (const Bytes& full : inputs) {
+        const Bytes in = slow && full.size() > 2048 ? Bytes(full.begin(), full.begin() + 2048) : full;
         EncodedBlock block;
         ASSERT_TRUE((*enc)->encode_block(in, block).ok()) << c.name;
         Bytes out(in.size());

@@ -119,9 +119,10 @@ TEST(ContainerRoundTrip, SameBytesForAnyThreadCount) {
 }
 
 TEST(ContainerRoundTrip, EveryWorkingCodec) {
-  const Bytes input = text_bytes(20000, 8);
   int tested = 0;
   for (const CodecInfo& codec : all_codecs()) {
+    // statesmix learns a neural model per token (~2 KB/s): a smaller input keeps this quick.
+    const Bytes input = text_bytes(codec.id == CodecId::kStateSMix ? 3000 : 20000, 8);
     auto encoder = codec.make_encoder("", 0);
     if (!encoder.ok() && encoder.status().code() == StatusCode::kUnsupported) continue;
     ASSERT_TRUE(encoder.ok()) << codec.name << ": " << encoder.status().to_string();
