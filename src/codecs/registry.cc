@@ -1,6 +1,7 @@
 // The codec table: the one place that lists every codec this build knows.
 #include <array>
 
+#include "codecs/cm/cm_codec.h"
 #include "codecs/o2/o2_codec.h"
 #include "codecs/store/store_codec.h"
 #include "codecs/tensor/tensor_codec.h"
@@ -10,11 +11,12 @@
 namespace kolmo {
 
 std::span<const CodecInfo> all_codecs() {
-  static const std::array<CodecInfo, 4> table = {
+  static const std::array<CodecInfo, 5> table = {
       store_codec_info(),
       zstd_codec_info(),
       o2_codec_info(),
       tensor_codec_info(),
+      cm_codec_info(),
   };
   return table;
 }
