@@ -1,6 +1,7 @@
 // The codec table: the one place that lists every codec this build knows.
 #include <span>
 
+#include "codecs/cm/cm_codec.h"
 #include "codecs/log/log_codec.h"
 #include "codecs/o2/o2_codec.h"
 #include "codecs/statesmix/statesmix_codec.h"
@@ -17,6 +18,7 @@ std::span<const CodecInfo> all_codecs() {
       store_codec_info(),
       zstd_codec_info(),
       o2_codec_info(),
+      cm_codec_info(),
       statesmix_codec_info(),
       tensor_codec_info(),
       log_codec_info(),

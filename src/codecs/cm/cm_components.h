@@ -1,0 +1,200 @@
+// The building blocks of the cm model, all integer arithmetic so that encoder and decoder (and
+// every compiler and SIMD path) compute the same bits:
+//   AdaptiveMap  - per-context 16-bit probabilities with a count-based learning rate (StateMap);
+//   Apm          - adaptive probability map (SSE): refines a probability given a context;
+//   Mixer        - gated linear mixing in the logistic domain, weight sets chosen by contexts,
+//                  optionally followed by a second layer that mixes the sets' outputs;
+//   NibbleTable  - hashed bit-history slots, one 16-byte slot per (context, nibble prefix).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "codecs/cm/cm_logistic.h"
+#include "codecs/cm/cm_memory.h"
+#include "codecs/cm/cm_state_table.h"
+
+namespace kolmo::cm {
+
+namespace detail {
+// 2 * 65536 / (2n + 3): a counter seen n times moves 1/(n + 1.5) of the way to each new bit.
+constexpr std::array<std::int32_t, 1024> make_reciprocals() {
+  std::array<std::int32_t, 1024> r{};
+  for (int n = 0; n < 1024; ++n) r[static_cast<std::size_t>(n)] = 131072 / (2 * n + 3);
+  return r;
+}
+inline constexpr std::array<std::int32_t, 1024> kReciprocal = make_reciprocals();
+}  // namespace detail
+
+// P(1) per context, 22 bits of probability above a 10-bit hit count. The rate starts fast (a
+// running average) and settles at 1/(limit + 1.5).
+class AdaptiveMap {
+ public:
+  void init(std::size_t contexts, int limit) {
+    entries_.assign(contexts, std::uint32_t{1} << 31);
+    limit_ = static_cast<std::uint32_t>(limit);
+  }
+  // Starts context i at probability p16 (used to seed bit-history maps from their counts).
+  void seed(std::size_t i, std::uint32_t p16) { entries_[i] = p16 << 16; }
+  std::size_t size() const { return entries_.size(); }
+
+  std::uint32_t p(std::size_t context) {
+    current_ = &entries_[context];
+    return *current_ >> 16;
+  }
+  void update(int bit) {
+    const std::uint32_t e = *current_;
+    std::uint32_t n = e & 1023;
+    const std::int64_t p22 = e >> 10;
+    const std::int64_t target = bit != 0 ? (1 << 22) - 1 : 0;
+    const std::int64_t next = p22 + (((target - p22) * detail::kReciprocal[n]) >> 16);
+    if (n < limit_) ++n;
+    *current_ = (static_cast<std::uint32_t>(next) << 10) | n;
+  }
+
+ private:
+  std::vector<std::uint32_t> entries_;
+  std::uint32_t* current_ = nullptr;
+  std::uint32_t limit_ = 1023;
+};
+
+// An AdaptiveMap over bit-history states, seeded with each state's own estimate (n1 + 1/2) /
+// (n0 + n1 + 1), so that rarely seen states start from what their counts say.
+inline void seed_from_states(AdaptiveMap& map, std::size_t contexts_per_state) {
+  const StateTable& st = state_table();
+  for (std::size_t s = 0; s < 256; ++s) {
+    const std::uint32_t n0 = st.n0[s], n1 = st.n1[s];
+    const std::uint32_t p16 = ((2 * n1 + 1) * 65536) / (2 * (n0 + n1) + 2);
+    for (std::size_t c = 0; c < contexts_per_state; ++c) map.seed(c * 256 + s, p16);
+  }
+}
+
+// Adaptive probability map: 33 interpolation points over the stretch domain per context. The
+// point nearer to the input moves 1/2^rate of the way to each bit. Points start on the identity
+// map and are stored as their offset from it, modulo 2^16, so that the table is zero-filled
+// memory that needs no initialisation pass (small blocks stay cheap).
+class Apm {
+ public:
+  // False when the table cannot be allocated.
+  bool init(std::size_t contexts, int rate) {
+    const LogisticTables& lt = logistic_tables();
+    for (int j = 0; j < 33; ++j) identity_[j] = static_cast<std::uint16_t>(squash(lt, (j - 16) * 128));
+    if (!memory_.allocate(contexts * 33 * sizeof(std::uint16_t))) return false;
+    table_ = memory_.as<std::uint16_t>();
+    rate_ = rate;
+    return true;
+  }
+  // st: the input probability's stretch; context < contexts.
+  std::uint32_t p(int st, std::size_t context) {
+    const int pos = (clamp_stretch(st) + 2048) * 32;  // 32 .. 131040
+    const int bucket = pos >> 12;                      // 0 .. 31
+    const std::size_t base = context * 33 + static_cast<std::size_t>(bucket);
+    const std::uint32_t w = static_cast<std::uint32_t>(pos & 4095);
+    index_ = base + (w >> 11);
+    bucket_ = bucket + static_cast<int>(w >> 11);
+    return (value(base, bucket) * (4096 - w) + value(base + 1, bucket + 1) * w) >> 12;
+  }
+  void update(int bit) {
+    const std::int32_t v = static_cast<std::int32_t>(value(index_, bucket_));
+    const std::int32_t target = bit != 0 ? 65535 : 0;
+    const std::int32_t next = v + ((target - v) >> rate_);
+    table_[index_] = static_cast<std::uint16_t>(next - identity_[bucket_]);
+  }
+
+ private:
+  std::uint32_t value(std::size_t index, int bucket) const {
+    return static_cast<std::uint16_t>(identity_[bucket] + table_[index]);
+  }
+
+  ZeroedTable memory_;
+  std::uint16_t* table_ = nullptr;
+  std::uint16_t identity_[33] = {};
+  std::size_t index_ = 0;
+  int bucket_ = 0;
+  int rate_ = 7;
+};
+
+// Gated linear mixer. Inputs are stretched probabilities (+-2047); each of up to kMaxSets
+// selectors picks a weight set by its own context, and with more than one selector a final
+// mixer (weights chosen by its own small context) combines their outputs. Weights are 16.16
+// fixed point; sums are 64-bit and reduced in input order.
+class Mixer {
+ public:
+  static constexpr int kMaxInputs = 40;
+  static constexpr int kMaxSets = 6;
+
+  // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each
+  // selector; rate: learning rate (larger = faster).
+  void init(const std::vector<std::int32_t>& initial, const std::vector<int>& set_sizes,
+            int final_contexts, int rate);
+  void add(int x) { x_[n_++] = x; }
+  void select(int selector, std::uint32_t context) {
+    chosen_[selector] = &weights_[(offsets_[selector] + context) * stride_];
+  }
+  void select_final(std::uint32_t context) { final_chosen_ = &final_weights_[context * kMaxSets]; }
+  // The mixed prediction as a stretch value; its 16-bit probability is last_p().
+  int mix();
+  std::uint32_t last_p() const { return p_; }
+  void update(int bit);
+
+ private:
+  static int dot(const std::int32_t* w, const int* x, int n) {
+    std::int64_t sum = 0;
+    for (int i = 0; i < n; ++i) sum += static_cast<std::int64_t>(w[i]) * x[i];
+    return clamp_stretch(static_cast<int>(sum >> 16));
+  }
+  static void train(std::int32_t* w, const int* x, int n, int err, int rate);
+
+  int inputs_ = 0, stride_ = 0, sets_ = 0, rate_ = 0, n_ = 0;
+  std::unique_ptr<std::int32_t[]> weights_;
+  std::vector<std::int32_t> final_weights_;
+  std::array<std::uint32_t, kMaxSets> offsets_{};
+  std::array<std::int32_t*, kMaxSets> chosen_{};
+  std::int32_t* final_chosen_ = nullptr;
+  alignas(64) int x_[kMaxInputs] = {};
+  int set_st_[kMaxSets] = {};
+  std::uint32_t set_p_[kMaxSets] = {};
+  std::uint32_t p_ = 32768;
+};
+
+// Hashed bit-history slots. A slot is 16 bytes: a checksum byte and the 15 states of a nibble's
+// bit tree (nodes 1..15). A lookup probes the 4 slots of one 64-byte line; on a miss the slot
+// least visited (by its first node's state) is cleared and claimed.
+class NibbleTable {
+ public:
+  // base: 64-byte aligned, 16 << bits bytes, zeroed.
+  void attach(std::uint8_t* base, int bits) {
+    base_ = base;
+    mask_ = (std::uint32_t{1} << bits) - 1;
+  }
+  std::uint8_t* find(std::uint32_t hash) {
+    const std::uint8_t check = static_cast<std::uint8_t>(hash >> 24);
+    const std::uint32_t index = hash & mask_;
+    std::uint8_t* line = base_ + (static_cast<std::uint64_t>(index & ~3u) << 4);
+    const std::uint32_t first = index & 3;
+    for (std::uint32_t k = 0; k < 4; ++k) {
+      std::uint8_t* slot = line + (((first + k) & 3) << 4);
+      if (slot[0] == check) return slot;
+    }
+    std::uint8_t* victim = line + (first << 4);
+    for (std::uint32_t k = 1; k < 4; ++k) {
+      std::uint8_t* slot = line + (((first + k) & 3) << 4);
+      if (slot[1] < victim[1]) victim = slot;
+    }
+    std::memset(victim, 0, 16);
+    victim[0] = check;
+    return victim;
+  }
+  void prefetch(std::uint32_t hash) const {
+    __builtin_prefetch(base_ + (static_cast<std::uint64_t>(hash & mask_ & ~3u) << 4));
+  }
+
+ private:
+  std::uint8_t* base_ = nullptr;
+  std::uint32_t mask_ = 0;
+};
+
+}  // namespace kolmo::cm

@@ -1,0 +1,47 @@
+// What each cm level models. The level is stored in the block parameters and this table is part
+// of the format: changing a level's entry changes what its files decode to, so a change here
+// needs a new kParamsVersion (cm_params.h).
+#pragma once
+
+#include <cstdint>
+
+namespace kolmo::cm {
+
+// Byte-aligned contexts of the model. Orders 1 and 2 use direct tables; the rest are hashed.
+enum ContextKind : std::uint8_t {
+  kOrder1,
+  kOrder2,
+  kOrder3,
+  kOrder4,
+  kOrder5,
+  kOrder6,
+  kOrder8,
+  kWord,         // the letters of the current word (after a word: the last word and separator)
+  kWordPair,     // the current word and the one before it
+  kSparseSkip1,  // bytes 2 and 3 back (skips the last byte)
+  kSparseSkip2,  // bytes 3 and 4 back
+  kWordSkip,     // the current word and the one two words back
+  kWordTriple,   // the current word and the two before it
+  kColumn,       // the byte above in the previous line (same column) and the last byte
+  kIndirect1,    // the last byte and the two bytes that followed its previous occurrences
+  kIndirect2,    // the same for the last two bytes
+  kContextKinds,
+};
+
+struct LevelConfig {
+  std::uint32_t contexts = 0;  // bit k set: ContextKind k is modelled
+  int max_hash_bits = 22;
+  int max_match_bits = 20;
+  int match_min_len = 6;        // bytes of context a match model candidate must share (<= 8)
+  int mixer_selectors = 1;      // weight-set selectors (1..5, see Model::predict); more than one
+                                // adds a second mixer layer
+  int apms = 1;                 // SSE stages (1..3)
+  int mixer_rate = 16;
+  bool run_model = false;       // per context: the byte that followed it last, and how often
+};
+
+LevelConfig level_config(int level);
+
+inline bool has_context(const LevelConfig& c, ContextKind k) { return (c.contexts >> k & 1) != 0; }
+
+}  // namespace kolmo::cm

@@ -1,0 +1,427 @@
+#include "codecs/cm/cm_model.h"
+
+#include <new>
+#include <string>
+
+namespace kolmo::cm {
+namespace {
+
+constexpr std::uint64_t kOrder1Bytes = 256ull * 17 * 16;
+constexpr std::uint64_t kOrder2Bytes = 65536ull * 17 * 16;
+constexpr std::uint32_t kMatchMaxLen = 65535;
+constexpr std::uint32_t kMatchVerify = 255;  // bytes compared backwards when a match starts
+constexpr int kBias = 256;
+constexpr int kApm1Contexts = 65536, kApm2Contexts = 65536;
+
+// A 64-bit finaliser (multiply-xorshift); the top 32 bits are well mixed.
+std::uint32_t hash_to_32(std::uint64_t v) {
+  v ^= v >> 31;
+  v *= 0x7FB5D329728EA185ull;
+  v ^= v >> 27;
+  v *= 0x81DADEF4BC2DD44Dull;
+  v ^= v >> 33;
+  return static_cast<std::uint32_t>(v >> 32);
+}
+
+// Every model's main input starts at weight 0.3 (a cautious average until the weights have
+// learnt); the secondary inputs start at 0.
+std::vector<std::int32_t> initial_weights(const LevelConfig& c, int contexts) {
+  constexpr std::int32_t kMain = 19660;
+  std::vector<std::int32_t> w = {kMain};  // order 0
+  for (int i = 0; i < contexts; ++i) w.push_back(kMain);
+  if (c.run_model) {
+    for (int i = 0; i < contexts; ++i) w.push_back(0);
+  }
+  w.push_back(kMain);  // match model
+  w.push_back(0);      // match model, linear in its length
+  w.push_back(0);      // bias
+  return w;
+}
+
+// The most inputs any configuration can have: order 0, two per context, match (2), bias.
+static_assert(1 + 2 * kContextKinds + 3 <= Mixer::kMaxInputs, "Mixer::kMaxInputs is too small");
+
+int input_count(const LevelConfig& c, int contexts) {
+  return static_cast<int>(initial_weights(c, contexts).size());
+}
+
+std::vector<int> selector_sizes(const LevelConfig& c, int contexts) {
+  std::vector<int> sizes = {256 * 8};  // bit-tree node x match state
+  if (c.mixer_selectors >= 2) sizes.push_back(256 * 8);  // last byte x bit position
+  if (c.mixer_selectors >= 3) sizes.push_back((contexts + 1) * 8 * 4);  // seen contexts x bit x match
+  if (c.mixer_selectors >= 4) sizes.push_back(256 * 8);  // the byte before last x bit position
+  if (c.mixer_selectors >= 5) sizes.push_back(216 * 8);  // classes of the last 3 bytes x bit
+  return sizes;
+}
+
+std::uint64_t mixer_bytes(const LevelConfig& c, int contexts) {
+  std::uint64_t sets = 0;
+  for (int s : selector_sizes(c, contexts)) sets += static_cast<std::uint64_t>(s);
+  const std::uint64_t stride = static_cast<std::uint64_t>((input_count(c, contexts) + 7) & ~7);
+  return sets * stride * 4 + 256 * Mixer::kMaxSets * 4;
+}
+
+int context_count(const LevelConfig& c) {
+  int n = 0;
+  for (int k = 0; k < kContextKinds; ++k) n += has_context(c, static_cast<ContextKind>(k)) ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+std::uint64_t model_memory_bytes(const Params& p) {
+  const LevelConfig c = level_config(p.level);
+  const int contexts = context_count(c);
+  std::uint64_t bytes = (std::uint64_t{16} << p.hash_bits) + kOrder1Bytes + kOrder2Bytes +
+                        (std::uint64_t{4} << p.match_bits);
+  bytes += static_cast<std::uint64_t>(contexts) * 256 * 4 + (256 + 64) * 4;  // adaptive maps
+  bytes += 65536 * 2;                                                             // after2_
+  if (c.run_model) bytes += (std::uint64_t{4} << (p.hash_bits - 2)) + contexts * 64 * 4;
+  bytes += mixer_bytes(c, contexts);
+  bytes += static_cast<std::uint64_t>(256 + kApm1Contexts + kApm2Contexts) * 33 * 2;
+  return bytes + sizeof(Model);
+}
+
+Model::Model(const Params& p, const std::uint8_t* history)
+    : params_(p),
+      config_(level_config(p.level)),
+      lt_(logistic_tables()),
+      states_(state_table()),
+      history_(history) {
+  for (int k = 0; k < kContextKinds; ++k) {
+    if (has_context(config_, static_cast<ContextKind>(k))) {
+      kinds_[contexts_++] = static_cast<ContextKind>(k);
+    }
+  }
+}
+
+Expected<std::unique_ptr<Model>> Model::create(const Params& p, const std::uint8_t* history,
+                                               std::uint64_t memory_limit) {
+  const std::uint64_t need = model_memory_bytes(p);
+  if (need > memory_limit) {
+    return limit_exceeded("cm model needs " + std::to_string(need) + " bytes, limit is " +
+                          std::to_string(memory_limit));
+  }
+  std::unique_ptr<Model> m(new (std::nothrow) Model(p, history));
+  if (m == nullptr || !m->allocate()) {
+    return limit_exceeded("cm model: cannot allocate " + std::to_string(need) + " bytes");
+  }
+  m->select_slots(0);
+  return m;
+}
+
+bool Model::allocate() {
+  if (!hashed_memory_.allocate(std::uint64_t{16} << params_.hash_bits) ||
+      !order1_memory_.allocate(kOrder1Bytes) || !order2_memory_.allocate(kOrder2Bytes) ||
+      !match_memory_.allocate(std::uint64_t{4} << params_.match_bits)) {
+    return false;
+  }
+  hashed_.attach(hashed_memory_.as<std::uint8_t>(), params_.hash_bits);
+  match_index_ = match_memory_.as<std::uint32_t>();
+  if (config_.run_model) {
+    if (!run_memory_.allocate(std::uint64_t{4} << (params_.hash_bits - 2))) return false;
+    run_table_ = run_memory_.as<std::uint32_t>();
+    run_mask_ = (std::uint32_t{1} << (params_.hash_bits - 2)) - 1;
+    for (int i = 0; i < contexts_; ++i) {
+      run_maps_[i].init(64, 1023);
+      run_[i] = run_table_;
+    }
+  }
+  after2_.reset(new (std::nothrow) std::uint16_t[65536]());
+  if (after2_ == nullptr) return false;
+  for (int i = 0; i < contexts_; ++i) {
+    state_maps_[i].init(256, 1023);
+    seed_from_states(state_maps_[i], 1);
+  }
+  order0_.init(256, 255);
+  match_map_.init(64, 1023);
+  mixer_.init(initial_weights(config_, contexts_), selector_sizes(config_, contexts_), 256,
+              config_.mixer_rate);
+  return apm_[0].init(256, 7) && apm_[1].init(kApm1Contexts, 7) && apm_[2].init(kApm2Contexts, 7);
+}
+
+// Points every context at its slot for the coming nibble. line: 0 for the first nibble, the
+// bit-tree node after four bits (16..31) for the second.
+void Model::select_slots(std::uint32_t line) {
+  const std::uint32_t direct_line = line == 0 ? 0 : line - 15;  // 0..16
+  for (int i = 0; i < contexts_; ++i) {
+    switch (kinds_[i]) {
+      case kOrder1:
+        slot_[i] = order1_memory_.as<std::uint8_t>() + (((c4_ & 0xff) * 17 + direct_line) << 4);
+        break;
+      case kOrder2:
+        slot_[i] = order2_memory_.as<std::uint8_t>() +
+                   (static_cast<std::uint64_t>((c4_ & 0xffff) * 17 + direct_line) << 4);
+        break;
+      default: {
+        const std::uint32_t h = line == 0 ? context_hash_[i]
+                                          : hash_to_32(context_hash_[i] + (std::uint64_t{line} << 32));
+        slot_[i] = hashed_.find(h);
+      }
+    }
+  }
+}
+
+namespace {
+// A coarse class of a byte for mixer contexts: lower, upper, digit, space, punctuation, other.
+std::uint32_t byte_class(std::uint8_t b) {
+  if (b >= 'a' && b <= 'z') return 0;
+  if (b >= 'A' && b <= 'Z') return 1;
+  if (b >= '0' && b <= '9') return 2;
+  if (b == ' ' || b == '\n' || b == '\t' || b == '\r') return 3;
+  if (b < 128) return 4;
+  return 5;
+}
+}  // namespace
+
+void Model::update_word(std::uint8_t byte) {
+  classes_ = (classes_ * 6 + byte_class(byte)) % 216;
+  std::uint32_t letter = 0;
+  if (byte >= 'a' && byte <= 'z') letter = byte;
+  if (byte >= 'A' && byte <= 'Z') letter = byte + ('a' - 'A');  // case folded
+  if (byte >= 128) letter = byte;                                 // UTF-8 letters and the like
+  if (letter != 0) {
+    word_ = (word_ + letter + 1) * 0x2F0B3A49u;
+  } else if (word_ != 0) {
+    word_before_ = previous_word_;
+    previous_word_ = word_;
+    word_ = 0;
+  }
+}
+
+void Model::update_lines_and_indirect(std::uint8_t byte) {
+  // c4_ still holds the bytes before `byte`.
+  after1_[c4_ & 0xff] = static_cast<std::uint16_t>((after1_[c4_ & 0xff] << 8) | byte);
+  after2_[c4_ & 0xffff] = static_cast<std::uint16_t>((after2_[c4_ & 0xffff] << 8) | byte);
+  if (byte == '\n') {
+    previous_line_start_ = line_start_;
+    line_start_ = position_ + 1;
+  }
+}
+
+// The byte in the previous line at the column of the next byte (0 past its end).
+std::uint32_t Model::byte_above() const {
+  const std::uint64_t column = position_ - line_start_;
+  const std::uint64_t above = previous_line_start_ + column;
+  return above < line_start_ ? history_[above] : 0;
+}
+
+// After a byte: each context's entry learns it (a repeat counts up, anything else restarts).
+void Model::update_runs(std::uint8_t byte) {
+  for (int i = 0; i < contexts_; ++i) {
+    const std::uint32_t e = *run_[i];
+    const bool mine = (e >> 16) == run_check_[i];
+    std::uint32_t count = mine && ((e >> 8) & 0xff) == byte ? (e & 0xff) : 0;
+    if (count < 255) ++count;
+    *run_[i] = (run_check_[i] << 16) | (std::uint32_t{byte} << 8) | count;
+  }
+}
+
+// Per context: if the byte that followed it last still agrees with this byte's bits so far, its
+// next bit, with a reliability learnt per (run length, bit).
+void Model::add_run_inputs() {
+  for (int i = 0; i < contexts_; ++i) {
+    const std::uint32_t e = *run_[i];
+    const std::uint32_t byte = (e >> 8) & 0xff;
+    if ((e >> 16) != run_check_[i] || ((byte | 256) >> (8 - bit_pos_)) != c0_) {
+      (void)run_maps_[i].p(0);
+      mixer_.add(0);
+      continue;
+    }
+    const std::uint32_t count = e & 0xff;
+    const std::uint32_t bit = (byte >> (7 - bit_pos_)) & 1;
+    const std::uint32_t bucket =
+        count < 16 ? count : (count < 32 ? 16 : 17 + ((count - 32) / 16 < 14 ? (count - 32) / 16 : 14));
+    mixer_.add(stretch(lt_, run_maps_[i].p(bucket * 2 + bit)));
+  }
+}
+
+void Model::hash_contexts() {
+  const std::uint64_t c8 = (static_cast<std::uint64_t>(c8_) << 32) | c4_;
+  for (int i = 0; i < contexts_; ++i) {
+    std::uint64_t v = 0;
+    switch (kinds_[i]) {
+      case kOrder1: v = c4_ & 0xff; break;  // (slots in direct tables; the hash serves the runs)
+      case kOrder2: v = c4_ & 0xffff; break;
+      case kOrder3: v = c4_ & 0xffffff; break;
+      case kOrder4: v = c4_; break;
+      case kOrder5: v = c8 & 0xffffffffffull; break;
+      case kOrder6: v = c8 & 0xffffffffffffull; break;
+      case kOrder8: v = c8; break;
+      case kWord:
+        v = word_ != 0 ? word_ : (std::uint64_t{previous_word_} << 8 | (c4_ & 0xff)) + (1ull << 40);
+        break;
+      case kWordPair: v = word_ + (std::uint64_t{previous_word_} << 32); break;
+      case kWordSkip: v = word_ + (std::uint64_t{word_before_} << 32); break;
+      case kWordTriple:
+        v = word_ + (std::uint64_t{previous_word_} << 32) + std::uint64_t{word_before_} * 0x9E3779B1u;
+        break;
+      case kColumn: v = (byte_above() << 8) | (c4_ & 0xff); break;
+      case kIndirect1: v = (c4_ & 0xff) | (std::uint64_t{after1_[c4_ & 0xff]} << 8); break;
+      case kIndirect2: v = (c4_ & 0xffff) | (std::uint64_t{after2_[c4_ & 0xffff]} << 16); break;
+      case kSparseSkip1: v = c4_ & 0xffff00; break;
+      case kSparseSkip2: v = c4_ & 0xffff0000u; break;
+      case kContextKinds: break;
+    }
+    context_hash_[i] = hash_to_32(v + (static_cast<std::uint64_t>(kinds_[i]) + 1) * 0x9E3779B97F4A7C15ull);
+  }
+}
+
+// The match model follows the most recent earlier occurrence of the last match_min_len bytes and
+// predicts the byte that came after it, for as long as the prediction keeps coming true.
+void Model::update_match() {
+  const std::uint64_t pos = position_;
+  if (match_len_ > 0) {
+    ++match_ptr_;
+    if (match_len_ < kMatchMaxLen) ++match_len_;
+  }
+  const int min_len = config_.match_min_len;
+  if (pos < static_cast<std::uint64_t>(min_len)) return;
+  const std::uint64_t c8 = (static_cast<std::uint64_t>(c8_) << 32) | c4_;
+  const std::uint64_t key = min_len >= 8 ? c8 : c8 & ((std::uint64_t{1} << (8 * min_len)) - 1);
+  const std::uint32_t index = hash_to_32(key) >> (32 - params_.match_bits);
+  if (match_len_ == 0) {
+    const std::uint64_t candidate = match_index_[index];
+    if (candidate > 0) {
+      std::uint32_t n = 0;
+      while (n < kMatchVerify && n < candidate &&
+             history_[candidate - 1 - n] == history_[pos - 1 - n]) {
+        ++n;
+      }
+      if (n >= static_cast<std::uint32_t>(min_len)) {
+        match_len_ = n;
+        match_ptr_ = candidate;
+      }
+    }
+  }
+  // Positions above 2^32 - 1 are not indexed (blocks are far smaller).
+  if (pos <= 0xffffffffu) match_index_[index] = static_cast<std::uint32_t>(pos);
+}
+
+int Model::match_length_bucket() const {
+  if (match_len_ == 0) return 0;
+  if (match_len_ < 16) return static_cast<int>(match_len_);
+  const std::uint32_t extra = (match_len_ - 16) >> 3;
+  return 16 + static_cast<int>(extra < 15 ? extra : 15);
+}
+
+std::uint32_t Model::predict() {
+  mixer_.add(stretch(lt_, order0_.p(c0_)));
+  int seen = 0;  // contexts whose node was visited before
+  for (int i = 0; i < contexts_; ++i) {
+    std::uint8_t* node = slot_[i] + nibble_;
+    node_[i] = node;
+    mixer_.add(stretch(lt_, state_maps_[i].p(*node)));
+    seen += *node != 0 ? 1 : 0;
+  }
+  if (config_.run_model) add_run_inputs();
+  const int match_state = add_match_inputs();
+  mixer_.add(kBias);
+  select_weight_sets(seen, match_state);
+  const int st = mixer_.mix();
+  return final_probability(st, mixer_.last_p());
+}
+
+// Two inputs: the match length's learnt reliability, and a fixed ramp in the length (so that the
+// mixer can trust long matches at once). Returns 0 without a match, else 2..7: length class x
+// expected bit.
+int Model::add_match_inputs() {
+  const int bucket = match_length_bucket();
+  if (bucket == 0) {
+    (void)match_map_.p(0);  // keeps update() uniform; context 0 is never read otherwise
+    mixer_.add(0);
+    mixer_.add(0);
+    return 0;
+  }
+  expected_bit_ = (history_[match_ptr_] >> (7 - bit_pos_)) & 1;
+  const std::uint32_t p = match_map_.p(static_cast<std::size_t>(bucket * 2 + expected_bit_));
+  mixer_.add(stretch(lt_, p));
+  const int strength = bucket * 64;
+  mixer_.add(expected_bit_ != 0 ? strength : -strength);
+  return (bucket < 16 ? 1 : (bucket < 24 ? 2 : 3)) * 2 + expected_bit_;
+}
+
+// The weight-set selectors (sizes in selector_sizes()). Each added selector bought 0.5-2 % on
+// enwik8's first MB; together with the second layer they are the level-5 model's largest gain
+// after the word context.
+void Model::select_weight_sets(int seen, int match_state) {
+  const std::uint32_t bit = static_cast<std::uint32_t>(bit_pos_);
+  // By bit-tree node and by how much is known: a match, else how many contexts were seen.
+  const int known = match_state > 0 ? 7 : (seen > 6 ? 6 : seen);
+  mixer_.select(0, c0_ + 256 * static_cast<std::uint32_t>(known));
+  const int sets = config_.mixer_selectors;
+  if (sets >= 2) mixer_.select(1, (c4_ & 0xff) * 8 + bit);
+  if (sets >= 3) mixer_.select(2, (static_cast<std::uint32_t>(seen) * 8 + bit) * 4 +
+                                      static_cast<std::uint32_t>(match_state / 2));
+  if (sets >= 4) mixer_.select(3, ((c4_ >> 8) & 0xff) * 8 + bit);
+  if (sets >= 5) mixer_.select(4, classes_ * 8 + bit);
+  mixer_.select_final(c0_);
+}
+
+// The SSE chain: each stage maps the mixer's stretch to a probability in a context (the bit-tree
+// node; with the last byte; with the last two bytes, hashed) and is averaged with what came before.
+// (Measured on enwik8's first MB: stage 2 buys about 1.2 %, stage 3 about 0.2 %.)
+std::uint32_t Model::final_probability(int st, std::uint32_t p_mix) {
+  const std::uint32_t a0 = apm_[0].p(st, c0_);
+  std::uint32_t p = (p_mix + 3 * a0) >> 2;
+  if (config_.apms >= 2) {
+    const std::uint32_t a1 = apm_[1].p(st, c0_ | ((c4_ & 0xff) << 8));
+    p = (p + 3 * a1) >> 2;
+  }
+  if (config_.apms >= 3) {
+    const std::uint64_t order2 = (c4_ & 0xffff) | (std::uint64_t{c0_} << 24);
+    const std::uint32_t a2 = apm_[2].p(st, hash_to_32(order2) >> 16);
+    p = (p + a2) >> 1;
+  }
+  if (p < kMinP) p = kMinP;
+  if (p > 65536 - kMinP) p = 65536 - kMinP;
+  return p;
+}
+
+void Model::update(int bit) {
+  for (int i = 0; i < contexts_; ++i) {
+    *node_[i] = states_.next[*node_[i]][bit];
+    state_maps_[i].update(bit);
+  }
+  order0_.update(bit);
+  if (config_.run_model) {
+    for (int i = 0; i < contexts_; ++i) run_maps_[i].update(bit);
+  }
+  match_map_.update(bit);
+  if (match_len_ > 0 && expected_bit_ != bit) match_len_ = 0;
+  mixer_.update(bit);
+  apm_[0].update(bit);
+  if (config_.apms >= 2) apm_[1].update(bit);
+  if (config_.apms >= 3) apm_[2].update(bit);
+  c0_ = (c0_ << 1) | static_cast<std::uint32_t>(bit);
+  nibble_ = (nibble_ << 1) | static_cast<std::uint32_t>(bit);
+  ++bit_pos_;
+  if (bit_pos_ == 4) {
+    nibble_ = 1;
+    select_slots(c0_);
+  }
+}
+
+void Model::end_byte() {
+  const std::uint8_t byte = history_[position_];
+  update_lines_and_indirect(byte);
+  ++position_;
+  c8_ = (c8_ << 8) | (c4_ >> 24);
+  c4_ = (c4_ << 8) | byte;
+  update_word(byte);
+  update_match();
+  if (config_.run_model) update_runs(byte);
+  hash_contexts();
+  if (config_.run_model) {
+    for (int i = 0; i < contexts_; ++i) {
+      run_[i] = &run_table_[(context_hash_[i] >> 8) & run_mask_];
+      run_check_[i] = context_hash_[i] & 0xffff;
+    }
+  }
+  c0_ = 1;
+  nibble_ = 1;
+  bit_pos_ = 0;
+  select_slots(0);
+}
+
+}  // namespace kolmo::cm

@@ -1,0 +1,97 @@
+// The cm context-mixing model: predicts each bit of a byte (MSB first) from direct order-1/2 and
+// hashed order-3+ / word / sparse bit-history contexts, an order-0 map and a match model, mixes
+// the predictions with a gated integer mixer and refines them with an SSE chain.
+//
+// Encoder and decoder drive the same class, so they stay in lockstep: per byte, 8 x (predict(),
+// update(bit)), then end_byte() once the byte is stored at history[position]. Every step is integer
+// arithmetic, hence identical on every compiler, CPU and thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "codecs/cm/cm_components.h"
+#include "codecs/cm/cm_config.h"
+#include "codecs/cm/cm_memory.h"
+#include "codecs/cm/cm_params.h"
+#include "kolmo/status.h"
+
+namespace kolmo::cm {
+
+// Heap memory of a model with these parameters; DecodeLimits::memory_bytes is checked against
+// it before anything is allocated.
+std::uint64_t model_memory_bytes(const Params& p);
+
+class Model {
+ public:
+  // history: the block being coded; the model reads history[0 .. bytes coded) only (the decoder
+  // writes each byte there before end_byte()). Fails with kLimitExceeded when the model would
+  // exceed memory_limit or an allocation fails.
+  static Expected<std::unique_ptr<Model>> create(const Params& p, const std::uint8_t* history,
+                                                 std::uint64_t memory_limit);
+
+  std::uint32_t predict();  // P(next bit == 1), 16 bits, within [kMinP, 65536 - kMinP]
+  void update(int bit);
+  void end_byte();
+
+ private:
+  static constexpr int kMaxContexts = kContextKinds;
+  static constexpr std::uint32_t kMinP = 16;
+
+  Model(const Params& p, const std::uint8_t* history);
+  bool allocate();
+  void select_slots(std::uint32_t line);
+  void update_word(std::uint8_t byte);
+  void update_lines_and_indirect(std::uint8_t byte);
+  std::uint32_t byte_above() const;
+  void update_match();
+  void hash_contexts();
+  void update_runs(std::uint8_t byte);
+  void add_run_inputs();
+  int match_length_bucket() const;
+  int add_match_inputs();
+  void select_weight_sets(int seen, int match_state);
+  std::uint32_t final_probability(int st, std::uint32_t p_mix);
+
+  const Params params_;
+  const LevelConfig config_;
+  const LogisticTables& lt_;
+  const StateTable& states_;
+  const std::uint8_t* history_;
+
+  ZeroedTable hashed_memory_, order1_memory_, order2_memory_, match_memory_, run_memory_;
+  // Run model: per context hash, [check 16][byte 8][count 8]; run_[i] is context i's entry.
+  std::uint32_t* run_table_ = nullptr;
+  std::uint32_t run_mask_ = 0;
+  std::uint32_t* run_[kMaxContexts] = {};
+  std::uint32_t run_check_[kMaxContexts] = {};
+  AdaptiveMap run_maps_[kMaxContexts];
+  NibbleTable hashed_;
+  std::uint32_t* match_index_ = nullptr;
+
+  ContextKind kinds_[kMaxContexts] = {};
+  int contexts_ = 0;
+  std::uint32_t context_hash_[kMaxContexts] = {};
+  std::uint8_t* slot_[kMaxContexts] = {};
+  std::uint8_t* node_[kMaxContexts] = {};
+  AdaptiveMap state_maps_[kMaxContexts];
+  AdaptiveMap order0_, match_map_;
+  Mixer mixer_;
+  Apm apm_[3];
+
+  std::uint32_t c0_ = 1;      // bit-tree node of the current byte: 1, then 1 followed by its bits
+  std::uint32_t nibble_ = 1;  // the same within the current nibble (1..15)
+  int bit_pos_ = 0;
+  std::uint64_t position_ = 0;  // bytes coded
+  std::uint32_t c4_ = 0, c8_ = 0;  // the last 8 bytes, most recent in the low byte of c4_
+  std::uint32_t classes_ = 0;  // byte_class of the last 3 bytes, base 6
+  std::uint32_t word_ = 0, previous_word_ = 0, word_before_ = 0;
+  std::uint64_t line_start_ = 0, previous_line_start_ = 0;  // positions after the last two '\n'
+  std::uint16_t after1_[256] = {};     // per byte value: the two bytes that followed it last
+  std::unique_ptr<std::uint16_t[]> after2_;  // the same per pair of bytes (65536 entries)
+  std::uint64_t match_ptr_ = 0;
+  std::uint32_t match_len_ = 0;
+  int expected_bit_ = 0;
+};
+
+}  // namespace kolmo::cm

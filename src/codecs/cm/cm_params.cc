@@ -1,0 +1,57 @@
+#include "codecs/cm/cm_params.h"
+
+#include <string>
+
+#include "codecs/cm/cm_config.h"
+
+namespace kolmo::cm {
+namespace {
+
+int ceil_log2(std::uint64_t n) {
+  int b = 0;
+  while ((std::uint64_t{1} << b) < n) ++b;
+  return b;
+}
+
+int clamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+}  // namespace
+
+Params params_for(int level, std::uint64_t block_size) {
+  const LevelConfig c = level_config(level);
+  Params p;
+  p.level = level;
+  // About 16 slots per input byte (each byte visits two nibble slots per hashed context) is where
+  // more slots stop paying; beyond that only the level's maximum limits them.
+  p.hash_bits = clamp(ceil_log2(block_size) + 4, kMinHashBits, c.max_hash_bits);
+  p.match_bits = clamp(ceil_log2(block_size), kMinMatchBits, c.max_match_bits);
+  return p;
+}
+
+Bytes serialize_params(const Params& p) {
+  return {kParamsVersion, static_cast<std::uint8_t>(p.level), static_cast<std::uint8_t>(p.hash_bits),
+          static_cast<std::uint8_t>(p.match_bits)};
+}
+
+Expected<Params> parse_params(ByteSpan bytes) {
+  if (bytes.size() != 4) {
+    return corrupt_data("cm parameters must be 4 bytes, got " + std::to_string(bytes.size()));
+  }
+  if (bytes[0] != kParamsVersion) {
+    return corrupt_data("cm parameters version " + std::to_string(bytes[0]) + " is unknown");
+  }
+  Params p;
+  p.level = bytes[1];
+  p.hash_bits = bytes[2];
+  p.match_bits = bytes[3];
+  if (p.level < 1 || p.level > 9) return corrupt_data("cm level must be 1..9");
+  if (p.hash_bits < kMinHashBits || p.hash_bits > kMaxHashBits) {
+    return corrupt_data("cm hash table size is out of range");
+  }
+  if (p.match_bits < kMinMatchBits || p.match_bits > kMaxMatchBits) {
+    return corrupt_data("cm match table size is out of range");
+  }
+  return p;
+}
+
+}  // namespace kolmo::cm

@@ -1,0 +1,34 @@
+// The cm block parameters: everything the decoder needs to rebuild the encoder's model. They are
+// stored in the block header, so one decoder reads every level.
+//
+// Layout (4 bytes): version (1), level 1..9 (which model components run: see level_config()),
+// log2 of the hashed context slots (kMinHashBits..kMaxHashBits), log2 of the match model's
+// index entries (kMinMatchBits..kMaxMatchBits). The table sizes follow the block size at encode
+// time (small blocks get small, cache-friendly tables) but never exceed the level's maximum.
+#pragma once
+
+#include <cstdint>
+
+#include "kolmo/bytes.h"
+#include "kolmo/status.h"
+
+namespace kolmo::cm {
+
+constexpr std::uint8_t kParamsVersion = 1;
+constexpr int kMinHashBits = 12, kMaxHashBits = 26;
+constexpr int kMinMatchBits = 10, kMaxMatchBits = 24;
+
+struct Params {
+  int level = 5;
+  int hash_bits = 22;
+  int match_bits = 20;
+};
+
+// The parameters for a block of block_size bytes at level 1..9.
+Params params_for(int level, std::uint64_t block_size);
+
+Bytes serialize_params(const Params& p);
+// kCorruptData for a wrong size, version or out-of-range values.
+Expected<Params> parse_params(ByteSpan bytes);
+
+}  // namespace kolmo::cm
