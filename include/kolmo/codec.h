@@ -81,8 +81,19 @@ const CodecInfo* find_codec(std::string_view name);
 // codec for the level. Unknown names and bad options give kInvalidArgument naming the problem.
 Expected<std::unique_ptr<BlockEncoder>> make_encoder(std::string_view spec, int level);
 
-// The codec chosen when the user names none.
+// The codec chosen when the user names none: zstd, except for text at levels 5-9, where the
+// context-mixing codec compresses far better at a speed text users accept (~0.2 MB/s).
 constexpr std::string_view kDefaultCodecName = "zstd";
+constexpr std::string_view kTextCodecName = "cm";
+constexpr int kTextModelMinLevel = 5;
 constexpr int kDefaultLevel = 3;
+// Bytes at the start of the input that default_codec_for looks at.
+constexpr std::size_t kAutoSelectSampleBytes = 64 * 1024;
+
+// True when `sample` looks like text (no NUL, at most 1% control bytes other than whitespace).
+bool looks_like_text(ByteSpan sample);
+// The codec name for an input that starts with `sample` at `level` (0 = kDefaultLevel) when no
+// codec was named: kTextCodecName for text at level >= kTextModelMinLevel, else kDefaultCodecName.
+std::string default_codec_for(ByteSpan sample, int level);
 
 }  // namespace kolmo

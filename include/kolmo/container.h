@@ -23,7 +23,7 @@ namespace kolmo {
 using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 struct CompressOptions {
-  std::string codec_spec;            // "NAME[:OPTIONS]"; empty = default codec
+  std::string codec_spec;            // "NAME[:OPTIONS]"; empty = default_codec_for(start, level)
   int level = 0;                     // 1..9; 0 = default
   unsigned threads = 1;              // worker threads; output is identical for any value
   std::uint64_t block_size = 0;      // 0 = the codec's preferred block size

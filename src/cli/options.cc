@@ -131,8 +131,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "Worker threads, 0 = all cores (default: cores, at most 4; output is identical "
                  "for any count)");
   app.add_option("--codec", o.codec_spec,
-                 "Codec NAME[:OPTIONS], e.g. zstd:19 or o2 (default: " +
-                     std::string(kDefaultCodecName) + ")");
+                 "Codec NAME[:OPTIONS], e.g. zstd:19 or cm:9 (default: " +
+                     std::string(kTextCodecName) + " for text at levels " +
+                     std::to_string(kTextModelMinLevel) + "-9, else " +
+                     std::string(kDefaultCodecName) + "; tensor for checkpoints)");
   app.add_option("--level", o.level, "Compression level 1..9, also written -1 .. -9");
   app.add_option("--block-size", block_size_text, "Block size, e.g. 1M (default: the codec's)");
   app.add_option("--memory", memory_text, "Decoder memory limit, e.g. 512M (default: 3G)");

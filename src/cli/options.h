@@ -28,7 +28,7 @@ struct Options {
   bool quiet = false;
   bool verbose = false;
   unsigned threads = 1;
-  std::string codec_spec;  // empty = kDefaultCodecName
+  std::string codec_spec;  // empty = chosen from the input (default_codec_for)
   int level = 0;           // 0 = the codec's default
   std::uint64_t block_size = 0;
   std::uint64_t memory_limit = kDefaultMemoryLimit;

@@ -19,12 +19,12 @@ struct ChosenEncoder {
   std::uint64_t block_size = 0;
 };
 
-Expected<ChosenEncoder> choose_encoder(const CompressOptions& opts) {
+// `spec` is never empty here: an unnamed codec was resolved by default_codec_for.
+Expected<ChosenEncoder> choose_encoder(std::string_view spec, const CompressOptions& opts) {
   ChosenEncoder chosen;
-  KOLMO_ASSIGN_OR_RETURN(chosen.encoder, make_encoder(opts.codec_spec, opts.level));
+  KOLMO_ASSIGN_OR_RETURN(chosen.encoder, make_encoder(spec, opts.level));
   // The encoder does not know its id; the spec's name part does (make_encoder validated it).
-  std::string_view name = opts.codec_spec;
-  if (name.empty()) name = kDefaultCodecName;
+  const std::string_view name = spec;
   const CodecInfo* codec = find_codec(name.substr(0, name.find(':')));
   if (codec == nullptr) return internal_error("encoder built for an unknown codec name");
   chosen.codec_id = static_cast<std::uint16_t>(codec->id);
@@ -39,14 +39,23 @@ Expected<ChosenEncoder> choose_encoder(const CompressOptions& opts) {
 
 class StreamCompressor {
  public:
-  StreamCompressor(ByteSource& in, ByteSink& out, const CompressOptions& opts, ChosenEncoder chosen)
+  StreamCompressor(ByteSource& in, ByteSink& out, const CompressOptions& opts)
       : in_(in),
         reader_(in),
         opts_(opts),
-        chosen_(std::move(chosen)),
         pipeline_(out, opts.threads, opts.progress, in.size_known() ? in.size() : 0) {}
 
   Expected<CompressStats> run() {
+    // With no codec named, the start of the input chooses it; that sample then opens block 0, so
+    // block boundaries are the same as with the codec named explicitly.
+    Bytes sample;
+    std::size_t sample_used = 0;
+    std::string spec = opts_.codec_spec;
+    if (spec.empty()) {
+      KOLMO_RETURN_IF_ERROR(reader_.append_up_to(sample, kAutoSelectSampleBytes).status());
+      spec = default_codec_for(sample, opts_.level);
+    }
+    KOLMO_ASSIGN_OR_RETURN(chosen_, choose_encoder(spec, opts_));
     kmo::FileHeader header;
     header.major = kFormatMajor;
     header.minor = kFormatMinor;
@@ -56,9 +65,17 @@ class StreamCompressor {
       if (opts_.cancel != nullptr && opts_.cancel->load())
         return cancelled("compression cancelled");
       Bytes block;
-      block.reserve(reserve_hint());
-      KOLMO_ASSIGN_OR_RETURN(const std::size_t got,
-                             reader_.append_up_to(block, chosen_.block_size));
+      block.reserve(std::min<std::uint64_t>(chosen_.block_size,
+                                            reserve_hint() + sample.size() - sample_used));
+      std::size_t got = std::min<std::size_t>(sample.size() - sample_used, chosen_.block_size);
+      const auto from = sample.begin() + static_cast<std::ptrdiff_t>(sample_used);
+      block.insert(block.end(), from, from + static_cast<std::ptrdiff_t>(got));
+      sample_used += got;
+      if (got < chosen_.block_size && sample_used == sample.size()) {
+        KOLMO_ASSIGN_OR_RETURN(const std::size_t more,
+                               reader_.append_up_to(block, chosen_.block_size - got));
+        got += more;
+      }
       if (got == 0) break;
       KOLMO_RETURN_IF_ERROR(
           pipeline_.add_block(std::move(block), *chosen_.encoder, chosen_.codec_id));
@@ -80,7 +97,7 @@ class StreamCompressor {
   ByteSource& in_;
   kmo::SourceReader reader_;
   const CompressOptions& opts_;
-  ChosenEncoder chosen_;      // outlives pipeline_, whose tasks use the encoder
+  ChosenEncoder chosen_;      // set by run(); outlives pipeline_, whose tasks use the encoder
   kmo::BlockPipeline pipeline_;
 };
 
@@ -89,9 +106,12 @@ class StreamCompressor {
 Expected<CompressStats> compress_stream(ByteSource& in, ByteSink& out,
                                         const CompressOptions& opts) {
   return kmo::guard_api([&]() -> Expected<CompressStats> {
-    KOLMO_ASSIGN_OR_RETURN(ChosenEncoder chosen, choose_encoder(opts));
+    // A named codec is checked before any input is read.
+    if (!opts.codec_spec.empty()) {
+      KOLMO_RETURN_IF_ERROR(make_encoder(opts.codec_spec, opts.level).status());
+    }
     // Heap-allocated: the compressor holds a 64 KiB read buffer.
-    auto compressor = std::make_unique<StreamCompressor>(in, out, opts, std::move(chosen));
+    auto compressor = std::make_unique<StreamCompressor>(in, out, opts);
     return compressor->run();
   });
 }
