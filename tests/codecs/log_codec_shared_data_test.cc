@@ -17,7 +17,7 @@ TEST(LogCodecSharedData, EveryLogFileRoundTripsByHash) {
   const CodecInfo info = log_codec_info();
   for (const auto& path : files) {
     const Bytes input = testing::read_file(path);
-    for (const char* mode : {"", "fast", "logzip=1", "logzip=3"}) {
+    for (const char* mode : {"", "fast", "logzip=1", "logzip=2", "logzip=3"}) {
       auto enc = info.make_encoder(mode, 0);
       ASSERT_TRUE(enc.ok());
       EncodedBlock block;

@@ -49,6 +49,21 @@ TEST(LogCodec, AdversarialLogsRoundTripByHashInEveryMode) {
   }
 }
 
+// The terminator stream is dropped or cut to one byte when the terminated lines agree; an
+// unterminated last line must not break that.
+TEST(LogCodec, TerminatorKindsRoundTripWhenUniformMixedOrUnterminated) {
+  for (const std::string_view text : {"a 1\r\nb 2\r\nc 3", "a 1\r\n", "x", "a\nb\n", "a\r\nb\nc\r\n",
+                                 "\r\n", "\n", "a\nb\r\n\r\nc", ""}) {
+    const Bytes input = testing::to_bytes(std::string(text));
+    for (const std::string mode : {"", "fast"}) {
+      const EncodedBlock block = encode(input, mode);
+      Bytes out(input.size());
+      ASSERT_TRUE(decode(block, out).ok()) << "[" << mode << "] " << text;
+      EXPECT_EQ(out, input) << "[" << mode << "] " << text;
+    }
+  }
+}
+
 TEST(LogCodec, StructuredLogBeatsZstd19AndTheFastModeToo) {
   const Bytes input = testing::to_bytes(testing::structured_log(20000, 11));
   auto zstd = make_encoder("zstd:19", 0);

@@ -4,9 +4,12 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
-#include "codecs/o2/o2_encode.h"
+#include "codecs/o2/o2_model.h"
+#include "codecs/o2/o2_params.h"
+#include "entropy/binary_coder.h"
 
 namespace kolmo::logc {
 namespace {
@@ -57,21 +60,35 @@ std::optional<Bytes> lzma_compress(ByteSpan data, bool extreme) {
   return out;
 }
 
-std::optional<Bytes> o2_compress(ByteSpan data, int level) {
-  auto enc = make_o2_encoder("", level);
-  if (!enc.ok()) return std::nullopt;
-  EncodedBlock block;
-  if (!(*enc)->encode_block(data, block).ok() || block.params.size() > 255) return std::nullopt;
+std::optional<Bytes> o2_compress(ByteSpan data, int level, BackendScratch& scratch) {
+  o2::Model* model = scratch.o2_model(level, data.size());
+  if (model == nullptr) return std::nullopt;
+  const Bytes params = o2::serialize_params(model->params());
+  if (params.size() > 255) return std::nullopt;
   Bytes out;
-  out.reserve(1 + block.params.size() + block.payload.size());
-  out.push_back(static_cast<std::uint8_t>(block.params.size()));
-  out.insert(out.end(), block.params.begin(), block.params.end());
-  out.insert(out.end(), block.payload.begin(), block.payload.end());
+  out.reserve(1 + params.size() + data.size() / 2 + 16);
+  out.push_back(static_cast<std::uint8_t>(params.size()));
+  out.insert(out.end(), params.begin(), params.end());
+  // The same coding loop as the o2 codec, whose decoder reads these bytes.
+  Bytes payload;
+  BinaryEncoder enc(payload);
+  o2::with_flags(model->params().flags, [&](auto flags) {
+    constexpr std::uint8_t kFlags = decltype(flags)::value;
+    for (const std::uint8_t byte : data) {
+      for (int i = 7; i >= 0; --i) {
+        const int bit = (byte >> i) & 1;
+        enc.encode(bit, model->predict<kFlags>());
+        model->update<kFlags>(bit);
+      }
+    }
+  });
+  enc.finish();
+  out.insert(out.end(), payload.begin(), payload.end());
   return out;
 }
 
 // The candidate backend that makes the first sample_bytes of data smallest.
-BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice) {
+BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, BackendScratch& scratch) {
   const ByteSpan sample = data.first(std::min(data.size(), choice.sample_bytes));
   BackendChoice only = choice;
   only.zstd = only.lzma = only.o2 = false;
@@ -85,15 +102,32 @@ BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice) {
   };
   consider(choice.zstd, choice.zstd ? zstd_compress(sample, choice.zstd_level) : std::nullopt, &BackendChoice::zstd);
   consider(choice.lzma, choice.lzma ? lzma_compress(sample, choice.lzma_extreme) : std::nullopt, &BackendChoice::lzma);
-  consider(choice.o2, choice.o2 ? o2_compress(sample, choice.o2_level) : std::nullopt, &BackendChoice::o2);
+  consider(choice.o2, choice.o2 ? o2_compress(sample, choice.o2_level, scratch) : std::nullopt, &BackendChoice::o2);
   return only;
 }
 
 }  // namespace
 
-Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested) {
+BackendScratch::BackendScratch() = default;
+BackendScratch::~BackendScratch() = default;
+
+o2::Model* BackendScratch::o2_model(int level, std::uint64_t block_size) {
+  if (o2_ != nullptr && o2_level_ == level) {
+    if (o2_used_) o2_->reset();
+    o2_used_ = true;
+    return o2_.get();
+  }
+  auto m = o2::Model::create(o2::params_for_level(level), std::numeric_limits<std::uint64_t>::max(), block_size);
+  if (!m.ok()) return nullptr;
+  o2_ = std::move(*m);
+  o2_level_ = level;
+  o2_used_ = true;
+  return o2_.get();
+}
+
+Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested, BackendScratch& scratch) {
   const BackendChoice choice =
-      data.size() > requested.sample_above ? choose_on_sample(data, requested) : requested;
+      data.size() > requested.sample_above ? choose_on_sample(data, requested, scratch) : requested;
   Backend best = kBackendStore;
   Bytes best_bytes(data.begin(), data.end());
   auto consider = [&](Backend b, std::optional<Bytes> candidate) {
@@ -107,7 +141,7 @@ Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested) 
     if (data.size() >= choice.min_size_for_models) {
       if (choice.lzma) consider(kBackendLzma, lzma_compress(data, choice.lzma_extreme));
 
-      if (choice.o2) consider(kBackendO2, o2_compress(data, choice.o2_level));
+      if (choice.o2) consider(kBackendO2, o2_compress(data, choice.o2_level, scratch));
     }
   }
   out.push_back(best);

@@ -2,10 +2,15 @@
 
 #include <cstdint>
 #include <cstddef>
+#include <memory>
 
 #include "codecs/log/log_format.h"
 #include "kolmo/bytes.h"
 #include "kolmo/status.h"
+
+namespace kolmo::o2 {
+class Model;
+}
 
 namespace kolmo::logc {
 
@@ -25,7 +30,25 @@ struct BackendChoice {
   std::size_t sample_bytes = 64 << 10;
 };
 
+// State reused across the streams of one block (one per encode_block call, so encoders stay
+// thread-safe): the o2 model is mapped once and reset between streams, which spares the page
+// faults of fresh tables for every stream and every trial.
+class BackendScratch {
+ public:
+  BackendScratch();
+  ~BackendScratch();
+  BackendScratch(const BackendScratch&) = delete;
+  BackendScratch& operator=(const BackendScratch&) = delete;
+  // A model of this level in its initial state, or nullptr when it cannot be allocated.
+  o2::Model* o2_model(int level, std::uint64_t block_size);
+
+ private:
+  std::unique_ptr<o2::Model> o2_;
+  int o2_level_ = 0;
+  bool o2_used_ = false;
+};
+
 // Compresses data with every allowed backend, appends the smallest as one stream record.
-Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& choice);
+Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& choice, BackendScratch& scratch);
 
 }  // namespace kolmo::logc

@@ -72,14 +72,55 @@ Expected<std::vector<std::uint8_t>> shape_runs(std::string_view shape) {
   return runs;
 }
 
-Status read_numeric(ColumnSources& src, std::size_t count, DecodedColumn& column) {
-  KOLMO_ASSIGN_OR_RETURN(auto shapes, read_entries(src, count));
-  if (count > 0 && shapes.empty()) return corrupt_data("log: empty shape dictionary");
-  std::vector<std::vector<std::uint8_t>> runs;
-  for (const std::string_view s : shapes) {
-    KOLMO_ASSIGN_OR_RETURN(auto r, shape_runs(s));
-    runs.push_back(std::move(r));
+// A shape with its digit runs filled from numbers (one per run, in order).
+Status render_shape(std::string_view shape, const std::uint64_t* numbers, std::string& value) {
+  value.clear();
+  char digits[kMaxDigitRun];
+  for (std::size_t k = 0; k < shape.size(); ++k) {
+    if (static_cast<std::uint8_t>(shape[k]) != kShapeMarker) {
+      value.push_back(shape[k]);
+      continue;
+    }
+    const std::size_t len = static_cast<std::uint8_t>(shape[++k]) - kShapeLengthBase;
+    std::uint64_t v = *numbers++;
+    if (v >= power_of_ten(len)) return corrupt_data("log: number wider than its digit run");
+    for (std::size_t d = len; d-- > 0;) {
+      digits[d] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    value.append(digits, len);
   }
+  return ok_status();
+}
+
+// The shape dictionary of a numeric column and each value's shape.
+struct Shapes {
+  std::vector<std::string_view> shapes;
+  std::vector<std::vector<std::uint8_t>> runs;
+  std::vector<std::uint32_t> shape_of;
+};
+
+Status read_shape_dictionary(ColumnSources& src, std::size_t count, Shapes& s) {
+  KOLMO_ASSIGN_OR_RETURN(s.shapes, read_entries(src, count));
+  if (count > 0 && s.shapes.empty()) return corrupt_data("log: empty shape dictionary");
+  for (const std::string_view shape : s.shapes) {
+    KOLMO_ASSIGN_OR_RETURN(auto r, shape_runs(shape));
+    s.runs.push_back(std::move(r));
+  }
+  return ok_status();
+}
+
+Status read_shape_indices(ColumnSources& src, std::size_t count, Shapes& s) {
+  s.shape_of.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    KOLMO_ASSIGN_OR_RETURN(s.shape_of[i], read_index(src, s.shapes.size()));
+  }
+  return ok_status();
+}
+
+Status read_numeric(ColumnSources& src, std::size_t count, DecodedColumn& column) {
+  Shapes s;
+  KOLMO_RETURN_IF_ERROR(read_shape_dictionary(src, count, s));
   const std::uint64_t subs = src.meta->varint_at_most(kMaxRunsPerValue, "log sub-column count");
   std::vector<std::uint8_t> delta(static_cast<std::size_t>(subs));
   for (auto& d : delta) d = src.meta->u8();
@@ -87,12 +128,12 @@ Status read_numeric(ColumnSources& src, std::size_t count, DecodedColumn& column
   for (const auto d : delta) {
     if (d > 1) return corrupt_data("log: bad sub-column mode");
   }
-  std::vector<std::uint32_t> shape_of(count);
+  KOLMO_RETURN_IF_ERROR(read_shape_indices(src, count, s));
   std::vector<std::size_t> sub_count(static_cast<std::size_t>(subs), 0);
   for (std::size_t i = 0; i < count; ++i) {
-    KOLMO_ASSIGN_OR_RETURN(shape_of[i], read_index(src, shapes.size()));
-    if (runs[shape_of[i]].size() > subs) return corrupt_data("log: shape has more runs than sub-columns");
-    for (std::size_t j = 0; j < runs[shape_of[i]].size(); ++j) ++sub_count[j];
+    const auto& runs = s.runs[s.shape_of[i]];
+    if (runs.size() > subs) return corrupt_data("log: shape has more runs than sub-columns");
+    for (std::size_t j = 0; j < runs.size(); ++j) ++sub_count[j];
   }
   // Numbers are stored sub-column after sub-column; read them all, then render value by value.
   std::vector<std::vector<std::uint64_t>> numbers(static_cast<std::size_t>(subs));
@@ -109,25 +150,100 @@ Status read_numeric(ColumnSources& src, std::size_t count, DecodedColumn& column
   KOLMO_RETURN_IF_ERROR(src.numbers->status());
   std::vector<std::size_t> cursor(static_cast<std::size_t>(subs), 0);
   std::string value;
-  char digits[kMaxDigitRun];
+  std::uint64_t runs_of_value[kMaxRunsPerValue];
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t n = s.runs[s.shape_of[i]].size();
+    for (std::size_t j = 0; j < n; ++j) runs_of_value[j] = numbers[j][cursor[j]++];
+    KOLMO_RETURN_IF_ERROR(render_shape(s.shapes[s.shape_of[i]], runs_of_value, value));
+    KOLMO_RETURN_IF_ERROR(append_value(src, value, column));
+  }
+  return ok_status();
+}
+
+// One value of the global dictionary: an index, or the next new entry from the text stream.
+Expected<std::string_view> next_global(ColumnSources& src) {
+  const std::uint64_t i = src.indices->varint();
+  KOLMO_RETURN_IF_ERROR(src.indices->status());
+  if (i < src.global.size()) return src.global[static_cast<std::size_t>(i)];
+  if (i > src.global.size()) return corrupt_data("log: global dictionary index out of range");
+  KOLMO_ASSIGN_OR_RETURN(std::string_view e, next_text(src));
+  src.global.push_back(e);
+  return e;
+}
+
+Status read_global(ColumnSources& src, std::size_t count, DecodedColumn& column) {
+  for (std::size_t i = 0; i < count; ++i) {
+    KOLMO_ASSIGN_OR_RETURN(std::string_view v, next_global(src));
+    KOLMO_RETURN_IF_ERROR(append_value(src, v, column));
+  }
+  return ok_status();
+}
+
+// A skeleton's number of sub-fields (markers), or an error for a malformed skeleton.
+Expected<std::size_t> skeleton_fields(std::string_view skeleton) {
+  std::size_t n = 0;
+  for (const char ch : skeleton) {
+    const auto c = static_cast<std::uint8_t>(ch);
+    if (c == kShapeMarker) {
+      ++n;
+    } else if (c < kShapeSafeByte || is_alnum(c)) {
+      return corrupt_data("log: bad byte in a sub-field skeleton");
+    }
+  }
+  if (n > kMaxSubfields) return corrupt_data("log: too many sub-fields");
+  return n;
+}
+
+Status read_subfields(ColumnSources& src, std::size_t count, DecodedColumn& column) {
+  KOLMO_ASSIGN_OR_RETURN(auto skeletons, read_entries(src, count));
+  if (count > 0 && skeletons.empty()) return corrupt_data("log: empty skeleton dictionary");
+  std::vector<std::size_t> fields_of;
+  for (const std::string_view s : skeletons) {
+    KOLMO_ASSIGN_OR_RETURN(const std::size_t n, skeleton_fields(s));
+    fields_of.push_back(n);
+  }
+  const std::uint64_t subs = src.meta->varint_at_most(kMaxSubfields, "log sub-field count");
+  std::vector<std::uint8_t> modes(static_cast<std::size_t>(subs));
+  for (auto& m : modes) m = src.meta->u8();
+  KOLMO_RETURN_IF_ERROR(src.meta->status());
+  for (const auto m : modes) {
+    if (m > kSubfieldGlobal) return corrupt_data("log: bad sub-field mode");
+  }
+  std::vector<std::uint32_t> skeleton_of(count);
+  std::vector<std::size_t> sub_count(static_cast<std::size_t>(subs), 0);
+  for (std::size_t i = 0; i < count; ++i) {
+    KOLMO_ASSIGN_OR_RETURN(skeleton_of[i], read_index(src, skeletons.size()));
+    if (fields_of[skeleton_of[i]] > subs) return corrupt_data("log: skeleton has more sub-fields than sub-columns");
+    for (std::size_t j = 0; j < fields_of[skeleton_of[i]]; ++j) ++sub_count[j];
+  }
+  // Every sub-field is an alphanumeric run of at least one output byte, which bounds their number
+  // (and the memory of `parts`) by the block size.
+  std::size_t total = 0;
+  for (const std::size_t c : sub_count) total += c;
+  if (total > src.arena_limit) return corrupt_data("log: more sub-fields than the block can hold");
+  // Sub-fields are stored sub-column after sub-column.
+  std::vector<std::vector<std::string_view>> parts(static_cast<std::size_t>(subs));
+  for (std::size_t j = 0; j < subs; ++j) {
+    for (std::size_t k = 0; k < sub_count[j]; ++k) {
+      KOLMO_ASSIGN_OR_RETURN(std::string_view v,
+                             modes[j] == kSubfieldGlobal ? next_global(src) : next_text(src));
+      parts[j].push_back(v);
+    }
+  }
+  std::vector<std::size_t> cursor(static_cast<std::size_t>(subs), 0);
+  std::string value;
   for (std::size_t i = 0; i < count; ++i) {
     value.clear();
-    const std::string_view shape = shapes[shape_of[i]];
-    std::size_t run = 0;
-    for (std::size_t k = 0; k < shape.size(); ++k) {
-      if (static_cast<std::uint8_t>(shape[k]) != kShapeMarker) {
-        value.push_back(shape[k]);
+    std::size_t field = 0;
+    for (const char c : skeletons[skeleton_of[i]]) {
+      if (static_cast<std::uint8_t>(c) != kShapeMarker) {
+        value.push_back(c);
         continue;
       }
-      const std::size_t len = static_cast<std::uint8_t>(shape[++k]) - kShapeLengthBase;
-      std::uint64_t v = numbers[run][cursor[run]++];
-      ++run;
-      if (v >= power_of_ten(len)) return corrupt_data("log: number wider than its digit run");
-      for (std::size_t d = len; d-- > 0;) {
-        digits[d] = static_cast<char>('0' + v % 10);
-        v /= 10;
-      }
-      value.append(digits, len);
+      value.append(parts[field][cursor[field]]);
+      ++cursor[field];
+      ++field;
+      if (value.size() > src.arena_limit) return corrupt_data("log: sub-field value too long");
     }
     KOLMO_RETURN_IF_ERROR(append_value(src, value, column));
   }
@@ -152,6 +268,10 @@ Status read_column(ColumnSources& src, std::size_t count, DecodedColumn& column)
       return read_dict(src, count, column);
     case kColumnNumeric:
       return read_numeric(src, count, column);
+    case kColumnSubfields:
+      return read_subfields(src, count, column);
+    case kColumnGlobalDict:
+      return read_global(src, count, column);
     default:
       return corrupt_data("log: unknown column mode");
   }

@@ -22,6 +22,9 @@ struct ColumnSources {
   // Every column value is copied into the arena, which may not grow beyond arena_limit bytes.
   std::string arena;
   std::size_t arena_limit = 0;
+  // The block's global dictionary (Logzip level 3), grown in first-use order; entries point into
+  // the text streams, which outlive the columns.
+  std::vector<std::string_view> global;
 };
 
 struct DecodedColumn {

@@ -87,35 +87,114 @@ bool split_column(const std::vector<std::string_view>& values, NumericSplit& spl
   return true;
 }
 
+std::size_t runs_of(const NumericSplit& split, std::size_t i) { return split.first[i + 1] - split.first[i]; }
+
+// Sub-column j: the j-th digit run of every value that has one.
+std::vector<std::uint64_t> sub_column(const NumericSplit& split, std::size_t j) {
+  std::vector<std::uint64_t> column;
+  for (std::size_t i = 0; i + 1 < split.first.size(); ++i) {
+    if (j < runs_of(split, i)) column.push_back(split.numbers[split.first[i] + j]);
+  }
+  return column;
+}
+
+std::vector<std::uint64_t> deltas_of(const std::vector<std::uint64_t>& column) {
+  std::vector<std::uint64_t> deltas;
+  deltas.reserve(column.size());
+  std::uint64_t prev = 0;
+  for (const std::uint64_t v : column) {
+    deltas.push_back(zigzag_encode(static_cast<std::int64_t>(v - prev)));
+    prev = v;
+  }
+  return deltas;
+}
+
+std::size_t sub_column_count(const NumericSplit& split) {
+  std::size_t subs = 0;
+  for (std::size_t i = 0; i + 1 < split.first.size(); ++i) subs = std::max(subs, runs_of(split, i));
+  return subs;
+}
+
+// Sub-column by sub-column, each raw or as deltas from its previous entry, whichever an
+// order-0 estimate finds cheaper.
 void write_numeric(const NumericSplit& split, StreamSet& out) {
+  const std::size_t subs = sub_column_count(split);
   out.s[kMetaStream].push_back(kColumnNumeric);
   write_dictionary(split.shapes, out);
-  std::size_t subs = 0;
-  for (std::size_t i = 0; i + 1 < split.first.size(); ++i) {
-    subs = std::max<std::size_t>(subs, split.first[i + 1] - split.first[i]);
-  }
   append_varint(out.s[kMetaStream], subs);
-  // Sub-column j holds the j-th digit run of every value that has one; each is stored raw or as
-  // deltas from its previous entry, whichever takes fewer varint bytes.
-  std::vector<std::uint64_t> column;
+  std::vector<std::uint8_t> delta(subs);
   for (std::size_t j = 0; j < subs; ++j) {
-    column.clear();
-    for (std::size_t i = 0; i + 1 < split.first.size(); ++i) {
-      if (split.first[i] + j < split.first[i + 1]) column.push_back(split.numbers[split.first[i] + j]);
+    const std::vector<std::uint64_t> column = sub_column(split, j);
+    delta[j] = estimated_bits(deltas_of(column)) < estimated_bits(column) ? 1 : 0;
+    out.s[kMetaStream].push_back(delta[j]);
+  }
+  for (std::size_t j = 0; j < subs; ++j) {
+    std::vector<std::uint64_t> column = sub_column(split, j);
+    if (delta[j]) column = deltas_of(column);
+    for (const std::uint64_t v : column) append_varint(out.numbers(), v);
+  }
+}
+
+// Index into the global dictionary; a new value gets the next index and its text.
+void append_global(std::string_view v, StreamSet& out) {
+  const auto [it, inserted] = out.global.emplace(v, static_cast<std::uint32_t>(out.global.size()));
+  append_varint(out.indices(), it->second);
+  if (inserted) append_text(out.text(), v);
+}
+
+void write_global(const std::vector<std::string_view>& values, StreamSet& out) {
+  out.s[kMetaStream].push_back(kColumnGlobalDict);
+  for (const std::string_view v : values) append_global(v, out);
+}
+
+// Cuts value into its skeleton (delimiter runs, kShapeMarker per alphanumeric run) and its
+// alphanumeric runs (Logzip splits with the regex ([^a-zA-Z0-9]+)). False when value holds a
+// byte that a skeleton cannot carry or has too many sub-fields.
+bool split_subfields(std::string_view value, std::string& skeleton, std::vector<std::string_view>& parts) {
+  skeleton.clear();
+  std::size_t i = 0;
+  while (i < value.size()) {
+    const auto c = static_cast<std::uint8_t>(value[i]);
+    if (c < kShapeSafeByte) return false;
+    if (!is_alnum(c)) {
+      skeleton.push_back(value[i++]);
+      continue;
     }
-    std::vector<std::uint64_t> deltas;
-    deltas.reserve(column.size());
-    std::uint64_t prev = 0;
-    for (const std::uint64_t v : column) {
-      deltas.push_back(zigzag_encode(static_cast<std::int64_t>(v - prev)));
-      prev = v;
+    std::size_t end = i;
+    while (end < value.size() && is_alnum(static_cast<std::uint8_t>(value[end]))) ++end;
+    if (parts.size() >= kMaxSubfields) return false;
+    parts.push_back(value.substr(i, end - i));
+    skeleton.push_back(static_cast<char>(kShapeMarker));
+    i = end;
+  }
+  return true;
+}
+
+// Logzip levels 2 and 3: skeleton dictionary, then sub-column j = the j-th sub-field of every
+// value that has one, as text (level 2) or global-dictionary indices (level 3). A column whose
+// values cannot be split is written whole the same way.
+void write_subfields(const std::vector<std::string_view>& values, bool global, StreamSet& out) {
+  std::vector<std::string> skeletons(values.size());
+  std::vector<std::vector<std::string_view>> parts(values.size());
+  std::size_t subs = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!split_subfields(values[i], skeletons[i], parts[i])) {
+      return global ? write_global(values, out) : write_text(values, out);
     }
-    const bool delta = estimated_bits(deltas) < estimated_bits(column);
-    out.s[kMetaStream].push_back(delta ? 1 : 0);
-    prev = 0;
-    for (const std::uint64_t v : column) {
-      append_varint(out.numbers(), delta ? zigzag_encode(static_cast<std::int64_t>(v - prev)) : v);
-      prev = v;
+    subs = std::max(subs, parts[i].size());
+  }
+  out.s[kMetaStream].push_back(kColumnSubfields);
+  write_dictionary(skeletons, out);
+  append_varint(out.s[kMetaStream], subs);
+  for (std::size_t j = 0; j < subs; ++j) out.s[kMetaStream].push_back(global ? kSubfieldGlobal : kSubfieldText);
+  for (std::size_t j = 0; j < subs; ++j) {
+    for (const auto& p : parts) {
+      if (j >= p.size()) continue;
+      if (global) {
+        append_global(p[j], out);
+      } else {
+        append_text(out.text(), p[j]);
+      }
     }
   }
 }
@@ -124,10 +203,8 @@ void write_numeric(const NumericSplit& split, StreamSet& out) {
 
 void write_column(const std::vector<std::string_view>& values, ColumnPolicy policy, StreamSet& out) {
   if (policy == ColumnPolicy::kText) return write_text(values, out);
-  if (policy == ColumnPolicy::kDict) {
-    out.s[kMetaStream].push_back(kColumnDict);
-    return write_dictionary(values, out);
-  }
+  if (policy == ColumnPolicy::kSubText) return write_subfields(values, false, out);
+  if (policy == ColumnPolicy::kSubGlobal) return write_subfields(values, true, out);
   // Strongly repetitive columns (hosts, levels, node names) are categories: a dictionary keeps
   // their values whole, which a split into digit runs would not.
   std::unordered_set<std::string_view> distinct;

@@ -129,12 +129,15 @@ Status rebuild(const Layout& layout, std::vector<DecodedColumn>& columns, const 
         }
       }
     }
-    if (eol[i] > 1) return corrupt_data("log: bad line terminator kind");
+    // Empty: every line ends in "\n"; one byte: every line has that terminator kind.
+    const std::uint8_t kind = eol.empty() ? 0 : eol.size() == 1 ? eol[0] : eol[i];
+    if (kind > 1) return corrupt_data("log: bad line terminator kind");
     if (i + 1 == n && no_final_newline) {
-      if (eol[i] != 0) return corrupt_data("log: unterminated last line has a terminator kind");
+      // (a uniform kind does not apply to an unterminated last line)
+      if (eol.size() > 1 && kind != 0) return corrupt_data("log: unterminated last line has a terminator kind");
       continue;
     }
-    fits = fits && out.put(eol[i] == 1 ? "\r\n" : "\n");
+    fits = fits && out.put(kind == 1 ? "\r\n" : "\n");
   }
   if (!fits || !out.full()) return corrupt_data("log: lines do not fill the block exactly");
   if (raws.pos != raw.size()) return corrupt_data("log: raw stream has unused bytes");
@@ -180,7 +183,9 @@ Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan outpu
   KOLMO_RETURN_IF_ERROR(read_templates(meta, template_text, lines, layout));
   if (!template_text.at_end()) return corrupt_data("log: template stream has unused bytes");
   KOLMO_RETURN_IF_ERROR(read_ids(streams[kIdStream], static_cast<std::size_t>(lines), width, layout));
-  if (streams[kEolStream].size() != lines) return corrupt_data("log: terminator stream size mismatch");
+  if (streams[kEolStream].size() > 1 && streams[kEolStream].size() != lines) {
+    return corrupt_data("log: terminator stream size mismatch");
+  }
 
   // Columns: header fields over lines with a header, then template slots. Each value but one
   // per line is followed by at least one output byte, which bounds their number.
@@ -196,7 +201,7 @@ Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan outpu
   if (used + values * 8 > limits.memory_bytes) return limit_exceeded("log: columns exceed the memory limit");
   ByteReader header_numbers(streams[kHeaderNumberStream]);
   ByteReader header_indices(streams[kHeaderIndexStream]);
-  ColumnSources src{&meta, streams[kHeaderTextStream], 0, &header_numbers, &header_indices, {}, output.size()};
+  ColumnSources src{&meta, streams[kHeaderTextStream], 0, &header_numbers, &header_indices, {}, output.size(), {}};
   std::vector<DecodedColumn> columns(static_cast<std::size_t>(fields));
   for (DecodedColumn& c : columns) KOLMO_RETURN_IF_ERROR(read_column(src, header_lines, c));
   if (src.text_pos != src.text.size() || !header_numbers.at_end() || !header_indices.at_end()) {

@@ -1,5 +1,6 @@
 #include "codecs/log/log_encode.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "codecs/log/log_column_encode.h"
@@ -80,7 +81,15 @@ void write_line_streams(const ParsedLog& log, StreamSet& streams) {
       raw.push_back('\n');
     }
   }
-  streams.s[kEolStream].assign(log.eol.begin(), log.eol.end());
+  // One terminator kind for every terminated line (the usual case) is written once, or not at
+  // all for "\n".
+  Bytes& eol = streams.s[kEolStream];
+  const auto terminated = log.eol.end() - (log.no_final_newline ? 1 : 0);
+  if (std::all_of(log.eol.begin(), terminated, [&](std::uint8_t k) { return k == log.eol.front(); })) {
+    if (log.eol.begin() != terminated && log.eol.front() != 0) eol.push_back(log.eol.front());
+  } else {
+    eol.assign(log.eol.begin(), log.eol.end());
+  }
 }
 
 StreamSet build_streams(const ParsedLog& log, ColumnPolicy policy) {
@@ -98,7 +107,8 @@ StreamSet build_streams(const ParsedLog& log, ColumnPolicy policy) {
 std::size_t quick_size(const StreamSet& streams) {
   const BackendChoice quick{.zstd = true, .zstd_level = 6, .lzma = false, .o2 = false};
   Bytes out;
-  for (const Bytes& s : streams.s) (void)append_stream(out, s, quick);
+  BackendScratch scratch;
+  for (const Bytes& s : streams.s) (void)append_stream(out, s, quick, scratch);
   return out.size();
 }
 
@@ -110,9 +120,14 @@ class LogEncoder final : public BlockEncoder {
     out.params = {kPayloadVersion};
     out.payload.clear();
     const bool logzip = options_.mode == EncoderMode::kLogzip;
-    const bool templates = !logzip || options_.logzip_level >= 2;
-    const ColumnPolicy policy = !logzip ? ColumnPolicy::kAuto
-                                : options_.logzip_level >= 3 ? ColumnPolicy::kDict
+    // Logzip: level 1 header columns as text, no templates; level 2 ICH templates and every
+    // column split into sub-fields; level 3 sub-fields through one global dictionary.
+    const TemplateMethod templates = !logzip                       ? TemplateMethod::kOnline
+                                     : options_.logzip_level >= 2 ? TemplateMethod::kIch
+                                                                  : TemplateMethod::kNone;
+    const ColumnPolicy policy = !logzip                       ? ColumnPolicy::kAuto
+                                : options_.logzip_level >= 3 ? ColumnPolicy::kSubGlobal
+                                : options_.logzip_level == 2 ? ColumnPolicy::kSubText
                                                              : ColumnPolicy::kText;
     const HeaderFormat header = options_.has_format ? options_.format : choose_header(input, templates, policy);
     const ParsedLog log = parse_log(input, header, options_.merge_similarity16, templates);
@@ -120,12 +135,13 @@ class LogEncoder final : public BlockEncoder {
     Bytes& p = out.payload;
     append_varint(p, log.lines.size());
     p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
-    for (const Bytes& s : streams.s) KOLMO_RETURN_IF_ERROR(append_stream(p, s, options_.backends));
+    BackendScratch scratch;
+    for (const Bytes& s : streams.s) KOLMO_RETURN_IF_ERROR(append_stream(p, s, options_.backends, scratch));
     return ok_status();
   }
 
   // Tries each prefix of the detected header on the first lines of the block.
-  HeaderFormat choose_header(ByteSpan input, bool templates, ColumnPolicy policy) const {
+  HeaderFormat choose_header(ByteSpan input, TemplateMethod templates, ColumnPolicy policy) const {
     const ByteSpan sample = leading_lines(input, kHeaderSampleBytes);
     HeaderFormat longest = detect_header(sample);
     HeaderFormat best = longest;

@@ -17,7 +17,7 @@ constexpr std::uint8_t kPayloadVersion = 1;
 enum Stream : std::uint8_t {
   kMetaStream = 0,      // header literals, templates, column descriptions
   kIdStream = 1,        // per line: line kind / template id (1 or 2 bytes)
-  kEolStream = 2,       // per line: 0 = "\n", 1 = "\r\n"
+  kEolStream = 2,       // per line: 0 = "\n", 1 = "\r\n"; empty: all "\n"; 1 byte: all that kind
   kTextStream = 3,      // text-column values, dictionary entries, shapes ('\n'-terminated)
   kNumberStream = 4,    // numbers of shape columns (varints, raw or zig-zag deltas)
   kIndexStream = 5,     // dictionary and shape indices (varints)
@@ -56,8 +56,17 @@ enum ColumnMode : std::uint8_t {
   kColumnText = 0,     // each value '\n'-terminated in the text stream
   kColumnDict = 1,     // distinct values in the text stream, an index per value
   kColumnNumeric = 2,  // a dictionary of shapes (digit runs replaced by markers) + numbers
-  kColumnModeCount = 3,
+  // Logzip: a dictionary of delimiter skeletons (each alphanumeric run replaced by kShapeMarker)
+  // and one sub-column per alphanumeric run position, each text or global-dictionary coded.
+  kColumnSubfields = 3,
+  // Logzip level 3: each value is an index into the block's global dictionary, whose entries
+  // appear in first-use order (index == current size: a new entry, its text in the text stream).
+  kColumnGlobalDict = 4,
+  kColumnModeCount = 5,
 };
+
+// Sub-column representations of a kColumnSubfields column.
+enum SubfieldMode : std::uint8_t { kSubfieldText = 0, kSubfieldGlobal = 1 };
 
 // Format maxima (checked by the decoder before allocating).
 constexpr std::size_t kMaxHeaderFields = 32;
@@ -66,6 +75,7 @@ constexpr std::size_t kMaxTemplateTokens = 256;
 constexpr std::size_t kMaxTokenBytes = 4096;
 constexpr std::size_t kMaxDigitRun = 18;        // a run of at most 18 digits fits in 64 bits
 constexpr std::size_t kMaxRunsPerValue = 32;    // sub-columns of a numeric column
+constexpr std::size_t kMaxSubfields = 64;       // sub-columns of a sub-field column
 
 // In a shape, a digit run of length L (1..18) is kShapeMarker followed by kShapeLengthBase + L.
 // Values holding bytes below kShapeSafeByte never use the numeric representation.
@@ -77,5 +87,9 @@ constexpr std::uint8_t kShapeSafeByte = 0x03;
 constexpr std::uint8_t kFlagNoFinalNewline = 1;
 
 inline bool is_digit(std::uint8_t c) { return c >= '0' && c <= '9'; }
+// Logzip's sub-field split: values are cut at runs of bytes that are not [A-Za-z0-9].
+inline bool is_alnum(std::uint8_t c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 }  // namespace kolmo::logc

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "codecs/log/log_format.h"
+#include "codecs/log/log_ich.h"
 
 namespace kolmo::logc {
 namespace {
@@ -262,7 +263,8 @@ HeaderFormat detect_header(ByteSpan input) {
 }
 
 ParsedLog parse_log(ByteSpan input, const HeaderFormat& header, int merge_similarity16,
-                    bool use_templates) {
+                    TemplateMethod method) {
+  const bool online = method == TemplateMethod::kOnline;
   ParsedLog log;
   split_lines({reinterpret_cast<const char*>(input.data()), input.size()}, log);
   log.header = header;
@@ -286,7 +288,7 @@ ParsedLog parse_log(ByteSpan input, const HeaderFormat& header, int merge_simila
     log.fields.insert(log.fields.end(), fields.begin(), fields.end());
     log.contents[i] = content;
     log.ids[i] = kIdRawContent;
-    if (!use_templates) continue;
+    if (method == TemplateMethod::kNone) continue;
     const std::size_t first = log.tokens.size();
     split_tokens(content, log.tokens);
     const std::size_t count = log.tokens.size() - first;
@@ -294,7 +296,11 @@ ParsedLog parse_log(ByteSpan input, const HeaderFormat& header, int merge_simila
       log.tokens.resize(first);
       continue;
     }
-    group[i] = miner.add(&log.tokens[first], count) + 1;
+    if (online) group[i] = miner.add(&log.tokens[first], count) + 1;
+  }
+  if (method == TemplateMethod::kIch) {
+    mine_ich(log);
+    return log;
   }
   std::vector<Template>& mined = miner.templates();
   std::vector<std::uint32_t> final_id(mined.size(), 0);

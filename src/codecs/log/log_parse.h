@@ -32,9 +32,14 @@ struct ParsedLog {
   std::vector<Template> templates;
 };
 
-// Header fields per `header`; templates unless use_templates is false (Logzip level 1).
+// How templates are mined: none (Logzip level 1), kolmo's online merge, or Logzip's iterative
+// clustering hierarchy (ICH: cluster a sample, extract templates, match every line, repeat on
+// the lines left unmatched).
+enum class TemplateMethod { kNone, kOnline, kIch };
+
+// Header fields per `header`, templates per `method`.
 ParsedLog parse_log(ByteSpan input, const HeaderFormat& header, int merge_similarity16,
-                    bool use_templates);
+                    TemplateMethod method);
 
 // The longest plausible header (fields cut at one separator), from a sample of the lines. The
 // encoder then tries its prefixes and keeps the one that compresses best.

@@ -1,6 +1,11 @@
 #include "codecs/o2/o2_model.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
 
 
 namespace kolmo::o2 {
@@ -40,6 +45,60 @@ void* Model::map_zeroed(std::uint64_t bytes, bool huge_pages) {
 
 void Model::unmap(void* p, std::uint64_t bytes) { munmap(p, static_cast<std::size_t>(bytes)); }
 
+// Resident pages (those touched) are zeroed with memset; every other run of pages is handed back
+// with MADV_DONTNEED, which guarantees zero-filled pages on the next touch (also for pages that
+// were swapped out, which mincore does not report as resident).
+void Model::zero_mapped(void* p, std::uint64_t bytes) {
+  const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  const std::uint64_t pages = (bytes + page - 1) / page;
+  auto* base = static_cast<unsigned char*>(p);
+  std::vector<unsigned char> resident(static_cast<std::size_t>(pages));
+  if (mincore(p, static_cast<std::size_t>(bytes), resident.data()) != 0) {
+    std::memset(p, 0, static_cast<std::size_t>(bytes));
+    return;
+  }
+  std::uint64_t run = 0;  // first page of the current run of pages that are not resident
+  for (std::uint64_t i = 0; i <= pages; ++i) {
+    const bool touched = i < pages && (resident[static_cast<std::size_t>(i)] & 1) != 0;
+    if (i < pages && !touched) continue;
+    if (run < i && madvise(base + run * page, static_cast<std::size_t>((i - run) * page), MADV_DONTNEED) != 0) {
+      std::memset(base + run * page, 0, static_cast<std::size_t>(std::min(bytes, i * page) - run * page));
+    }
+    if (touched) std::memset(base + i * page, 0, static_cast<std::size_t>(std::min(page, bytes - i * page)));
+    run = i + 1;
+  }
+}
+
+void Model::reset() {
+  t0_.clear();
+  t1_.clear();
+  t2_.clear();
+  t3_.clear();
+  t4_.clear();
+  weights_.clear();
+  sse_.clear();
+  c0_ = 1;
+  nibble_ = 1;
+  history_ = 0;
+  c1_base_ = 0;
+  for (auto& s : slots_) s = nullptr;
+  for (auto& s : st_) s = 0;
+  mix_x_ = 0;
+  p_mix_ = 32768;
+  sse_index_ = 0;
+  sse_weight_ = 0;
+  init_state();
+}
+
+// Mixer: counters start at a modest equal weight (0.3 each), the bias at zero.
+void Model::init_state() {
+  const int inputs = 3 + (params_.has(kFlagOrder3) ? 1 : 0) + (params_.has(kFlagOrder4) ? 1 : 0);
+  for (std::uint64_t set = 0; set < 256; ++set) {
+    for (int i = 0; i < inputs; ++i) weights_[set * kMaxInputs + i] = 19661;
+  }
+  select_lines();
+}
+
 bool Model::allocate(bool huge_pages) {
   // Zero is every counter's initial state, so the tables need no initialization pass.
   if (!t0_.allocate(kOrder0Entries) || !t1_.allocate(kOrder1Entries) ||
@@ -56,12 +115,7 @@ bool Model::allocate(bool huge_pages) {
       sse_identity_[j] = static_cast<std::uint16_t>(squash16(lt_, j * 128 - 2048));
     }
   }
-  // Mixer: counters start at a modest equal weight (0.3 each), the bias at zero.
-  const int inputs = 3 + (params_.has(kFlagOrder3) ? 1 : 0) + (params_.has(kFlagOrder4) ? 1 : 0);
-  for (std::uint64_t set = 0; set < 256; ++set) {
-    for (int i = 0; i < inputs; ++i) weights_[set * kMaxInputs + i] = 19661;
-  }
-  select_lines();
+  init_state();
   return true;
 }
 

@@ -91,6 +91,11 @@ class Model {
 
   const Params& params() const { return params_; }
 
+  // Puts the model back in the state create() returned, keeping its mappings: the pages already
+  // touched are zeroed in place and the others released, so a caller that codes many small
+  // inputs pays the page faults of the big tables once instead of per input.
+  void reset();
+
   static constexpr int kHashBits = 22;  // log2 of the entries of each hashed order's table
   // Order 2: per context, one line for the first nibble and one per value of the first nibble.
   static constexpr std::uint32_t kLinesPerOrder2Context = 17;
@@ -226,6 +231,9 @@ class Model {
     T& operator[](std::uint64_t i) { return data_[i]; }
     const T& operator[](std::uint64_t i) const { return data_[i]; }
     explicit operator bool() const { return data_ != nullptr; }
+    void clear() {
+      if (data_ != nullptr) zero_mapped(data_, bytes_);
+    }
 
    private:
     void release() {
@@ -237,6 +245,8 @@ class Model {
   };
   static void* map_zeroed(std::uint64_t bytes, bool huge_pages);
   static void unmap(void* p, std::uint64_t bytes);
+  static void zero_mapped(void* p, std::uint64_t bytes);
+  void init_state();
 
   Params params_;
   const LogisticTables& lt_;
