@@ -99,10 +99,11 @@ int run_eval(const EvalArgs& a) {
   eo.ctx = a.ctx;
   eo.stride = a.stride;
   if (!a.kv.empty()) {
-    Expected<llm::KvMethod> kv = llm::parse_kv_method(
+    Expected<std::vector<llm::KvMethod>> kv = llm::parse_kv_methods(
         a.kv, llm::KvShape{model->config.kv_heads, model->config.head_dim});
     if (!kv.ok()) return fail(kv.status());
-    eo.kv = *kv;
+    eo.kv_methods = *kv;
+    eo.kv = kv->front();
   }
   auto pool = make_pool(a.common.threads);
   eo.pool = pool.get();
@@ -113,7 +114,7 @@ int run_eval(const EvalArgs& a) {
   if (!r.ok()) return fail(r.status());
   const double bpb = r->bits_method / static_cast<double>(r->predicted_bytes);
   const double bpb_exact = r->bits_exact / static_cast<double>(r->predicted_bytes);
-  const double tps = static_cast<double>(r->predicted) * (eo.kv ? 2 : 1) / r->seconds;
+  const double tps = static_cast<double>(r->predicted) * static_cast<double>(1 + r->methods.size()) / r->seconds;
   const bool tokenized = !model->byte_level();
   if (a.common.json) {
     std::printf("{\"model\":\"%s\",\"text\":\"%s\",\"ctx\":%zu,\"windows\":%llu,\"bytes\":%llu,"
@@ -134,6 +135,24 @@ int run_eval(const EvalArgs& a) {
                   static_cast<double>(r->top1_agree) / static_cast<double>(r->predicted),
                   static_cast<double>(r->kv_bits) / static_cast<double>(r->kv_elements));
     }
+    if (eo.kv) {
+      std::printf(",\"methods\":[");
+      for (std::size_t k = 0; k < r->methods.size(); ++k) {
+        const llm::KvMethodResult& m = r->methods[k];
+        const double n = static_cast<double>(r->predicted);
+        const double mbpb = m.bits / static_cast<double>(r->predicted_bytes);
+        std::printf("%s{\"kv\":\"%s\",\"kv_bits_per_element\":%.6f,\"bits_per_byte\":%.6f,"
+                    "\"delta_bits_per_byte\":%.6f,\"kl_mean\":%.8f,\"top1_agree\":%.6f,"
+                    "\"score_rel_error\":%.6f,\"output_rel_error\":%.6f,"
+                    "\"encode_us_per_token\":%.2f,\"attend_us_per_token\":%.2f}",
+                    k == 0 ? "" : ",", m.method.describe().c_str(),
+                    static_cast<double>(m.kv_bits) / static_cast<double>(m.kv_elements), mbpb,
+                    mbpb - bpb_exact, m.kl_sum / n, static_cast<double>(m.top1_agree) / n,
+                    m.score_rel_error, m.output_rel_error, m.encode_seconds * 1e6 / n,
+                    m.attend_seconds * 1e6 / n);
+      }
+      std::printf("]");
+    }
     std::printf(",\"threads\":%zu,\"seconds\":%.3f,\"prefill_tokens_per_second\":%.1f}\n",
                 a.common.threads, r->seconds, tps);
   } else {
@@ -145,11 +164,14 @@ int run_eval(const EvalArgs& a) {
                   r->bits_method / static_cast<double>(r->predicted),
                   static_cast<unsigned long long>(r->predicted));
     }
-    if (eo.kv) {
-      std::printf("  kv %s: exact %.4f bits/byte, KL %.6f nats, top-1 agreement %.4f, %.3f bits/element\n",
-                  eo.kv->describe().c_str(), bpb_exact, r->kl_sum / static_cast<double>(r->predicted),
-                  static_cast<double>(r->top1_agree) / static_cast<double>(r->predicted),
-                  static_cast<double>(r->kv_bits) / static_cast<double>(r->kv_elements));
+    for (const llm::KvMethodResult& m : r->methods) {
+      const double n = static_cast<double>(r->predicted);
+      std::printf("  kv %s: %.4f bits/byte (exact %.4f), KL %.6f nats, top-1 agreement %.4f, "
+                  "%.3f bits/element, score error %.4f, output error %.4f\n",
+                  m.method.describe().c_str(), m.bits / static_cast<double>(r->predicted_bytes),
+                  bpb_exact, m.kl_sum / n, static_cast<double>(m.top1_agree) / n,
+                  static_cast<double>(m.kv_bits) / static_cast<double>(m.kv_elements),
+                  m.score_rel_error, m.output_rel_error);
     }
     std::printf("  %.1f s, %.1f tokens/s (%zu threads)\n", r->seconds, tps, a.common.threads);
   }
@@ -254,7 +276,7 @@ int llm_main(int argc, char** argv) {
   e->add_option("--stride", eval.stride,
                  "tokens between window starts (default ctx, as train_lm.py; ctx+1: disjoint windows)");
   e->add_option("--limit", eval.limit, "use only the first BYTES of the text");
-  e->add_option("--kv", eval.kv, "KV method NAME[:bits=B,group=G]: exact, int8, int4");
+  e->add_option("--kv", eval.kv, "KV methods NAME[:bits=B,...][,NAME...]: exact, fp16, bf16, int8, int4, int8c, int4c, kivi, qjl, gear, million, mustafar, kolmo");
   e->add_option("--weights", eval.weights, "weight method (only exact for now)");
 
   CaptureArgs cap;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "llm/float_convert.h"
+#include "llm/kv_measure.h"
 #include "llm/session.h"
 
 namespace kolmo::llm {
@@ -78,41 +79,72 @@ Expected<EvalResult> evaluate(const Model& model, const std::vector<int>& tokens
   }
   const std::size_t vocab = model.config.vocab;
   Session exact(model, KvMethod{}, options.pool);
-  std::unique_ptr<Session> method;
-  if (options.kv) method = std::make_unique<Session>(model, *options.kv, options.pool);
-
+  std::vector<KvMethod> kv_methods = options.kv_methods;
+  if (kv_methods.empty() && options.kv) kv_methods.push_back(*options.kv);
+  std::vector<std::unique_ptr<Session>> methods;
+  std::vector<std::shared_ptr<KvStats>> stats;
   EvalResult result;
+  for (KvMethod m : kv_methods) {
+    result.methods.push_back(KvMethodResult{m});
+    stats.push_back(std::make_shared<KvStats>());
+    m.stats = stats.back();
+    methods.push_back(std::make_unique<Session>(model, m, options.pool));
+  }
+
   const auto start = Clock::now();
   std::vector<float> logits, method_logits;
+  std::vector<double> lse(span - 1);
   for (std::size_t w = 0; w < windows; ++w) {
     const std::span<const int> input(tokens.data() + w * stride, span - 1);
     exact.reset();
     KOLMO_RETURN_IF_ERROR(exact.forward(input, &logits));
-    if (method) {
-      method->reset();
-      KOLMO_RETURN_IF_ERROR(method->forward(input, &method_logits));
-      result.kv_bits += method->kv_stored_bits();
-      result.kv_elements += method->kv_elements();
-    }
     for (std::size_t i = 0; i + 1 < span; ++i) {
       const int target = tokens[w * stride + i + 1];
       const float* row = &logits[i * vocab];
-      const double lse = log_sum_exp(row, vocab);
-      result.bits_exact += (lse - row[target]) / std::log(2.0);
-      if (method) {
+      lse[i] = log_sum_exp(row, vocab);
+      result.bits_exact += (lse[i] - row[target]) / std::log(2.0);
+      result.predicted_bytes += token_bytes(model, tokens[w * stride + i], target);
+    }
+    for (std::size_t k = 0; k < methods.size(); ++k) {
+      Session& method = *methods[k];
+      KvMethodResult& mr = result.methods[k];
+      method.reset();
+      KOLMO_RETURN_IF_ERROR(method.forward(input, &method_logits));
+      mr.kv_bits += method.kv_stored_bits();
+      mr.kv_elements += method.kv_elements();
+      for (std::size_t i = 0; i + 1 < span; ++i) {
+        const int target = tokens[w * stride + i + 1];
+        const float* row = &logits[i * vocab];
         const float* mrow = &method_logits[i * vocab];
         const double mlse = log_sum_exp(mrow, vocab);
-        result.bits_method += (mlse - mrow[target]) / std::log(2.0);
-        result.kl_sum += kl_divergence(row, lse, mrow, mlse, vocab);
-        result.top1_agree += arg_max(row, vocab) == arg_max(mrow, vocab) ? 1 : 0;
+        mr.bits += (mlse - mrow[target]) / std::log(2.0);
+        mr.kl_sum += kl_divergence(row, lse[i], mrow, mlse, vocab);
+        mr.top1_agree += arg_max(row, vocab) == arg_max(mrow, vocab) ? 1 : 0;
       }
-      result.predicted_bytes += token_bytes(model, tokens[w * stride + i], target);
     }
     result.predicted += span - 1;
     result.windows = w + 1;
     if (options.progress) options.progress(result.predicted, windows * (span - 1));
   }
-  if (!method) result.bits_method = result.bits_exact;
+  for (std::size_t k = 0; k < methods.size(); ++k) {
+    KvMethodResult& mr = result.methods[k];
+    const KvStats& st = *stats[k];
+    const auto ratio = [](double a, double b) { return b > 0.0 ? std::sqrt(a / b) : 0.0; };
+    mr.score_rel_error = ratio(KvStats::to_double(st.score_error2), KvStats::to_double(st.score_exact2));
+    mr.output_rel_error = ratio(KvStats::to_double(st.output_error2), KvStats::to_double(st.output_exact2));
+    mr.encode_seconds = static_cast<double>(st.encode_ns.load()) * 1e-9;
+    mr.attend_seconds = static_cast<double>(st.attend_ns.load()) * 1e-9;
+  }
+  if (!result.methods.empty()) {
+    const KvMethodResult& first = result.methods[0];
+    result.bits_method = first.bits;
+    result.kl_sum = first.kl_sum;
+    result.top1_agree = first.top1_agree;
+    result.kv_bits = first.kv_bits;
+    result.kv_elements = first.kv_elements;
+  } else {
+    result.bits_method = result.bits_exact;
+  }
   result.seconds = seconds_since(start);
   return result;
 }

@@ -27,9 +27,29 @@ struct EvalOptions {
   // ctx + 1 gives fully disjoint windows.
   std::size_t stride = 0;
   std::optional<KvMethod> kv;            // compared against the exact cache when set
+  // Several methods, each compared against one exact pass per window (used instead of `kv` when
+  // not empty).
+  std::vector<KvMethod> kv_methods;
   ThreadPool* pool = nullptr;
   // Predicted tokens done and in all (bytes for byte-level models), after each window.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+};
+
+// One KV method against the exact cache. The relative errors are over all layers, query heads
+// and query rows: sqrt(sum ||s_method - s_exact||^2 / sum ||s_exact||^2), with s the scaled q.k
+// scores of one row (all visible positions) or its attention output, both caches seeing the same
+// q (the method's forward pass; kv_measure.h). Times are summed over threads.
+struct KvMethodResult {
+  KvMethod method;
+  double bits = 0;  // code length with this method
+  double kl_sum = 0;
+  std::uint64_t top1_agree = 0;
+  std::uint64_t kv_bits = 0;
+  std::uint64_t kv_elements = 0;
+  double score_rel_error = 0;
+  double output_rel_error = 0;
+  double encode_seconds = 0;  // append(): compressing the keys and values
+  double attend_seconds = 0;  // view() + scores + softmax + weighted sum, per query row
 };
 
 struct EvalResult {
@@ -43,6 +63,7 @@ struct EvalResult {
   std::uint64_t kv_bits = 0;          // summed over windows, at each window's end
   std::uint64_t kv_elements = 0;
   double seconds = 0;
+  std::vector<KvMethodResult> methods;  // one per method; the fields above mirror the first
 };
 
 // Consecutive windows of ctx + 1 tokens starting every `stride` tokens, each predicting its last

@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "llm/float_convert.h"
+#include "llm/kv_blocked.h"
+#include "llm/kv_measure.h"
 
 namespace kolmo::llm {
 namespace {
@@ -171,21 +173,78 @@ Status parse_option(std::string_view option, KvMethod& method) {
     method.bits = number;
   } else if (key == "group") {
     method.group = number;
+  } else if (key == "window") {
+    method.window = number;
+  } else if (key == "rank") {
+    method.rank = number;
+  } else if (key == "seed") {
+    method.seed = number;
   } else {
     return invalid_argument("--kv: unknown option \"" + std::string(key) + "\"");
   }
   return ok_status();
 }
 
+// Defaults and checks of the compressed methods (bits = budget per element, metadata included;
+// how each method spends it: docs/llm.md).
+Expected<KvMethod> finish_compressed_method(KvMethod m, const KvShape& shape) {
+  struct Defaults {
+    const char* name;
+    std::size_t group;
+  };
+  static constexpr Defaults kDefaults[] = {{"kivi", 32},    {"gear", 256},   {"qjl", 32},
+                                           {"million", 1},  {"mustafar", 1}, {"kolmo", 64}};
+  const Defaults* d = nullptr;
+  for (const Defaults& candidate : kDefaults) {
+    if (m.name == candidate.name) d = &candidate;
+  }
+  if (d == nullptr) return invalid_argument("--kv: unknown method \"" + m.name + "\"");
+  if (m.bits == 0) m.bits = 3;
+  if (m.bits < 2 || m.bits > 8) return invalid_argument("--kv " + m.name + ": bits must be 2..8");
+  const bool takes_group = m.name != "million" && m.name != "mustafar";
+  if (m.group != 0 && !takes_group) return invalid_argument("--kv " + m.name + " takes no group");
+  if (m.group == 0) m.group = d->group;
+  if (m.window != 0 && m.name != "kivi") return invalid_argument("--kv: only kivi takes window");
+  if (m.rank != 0 && m.name != "gear") return invalid_argument("--kv: only gear takes rank");
+  if (m.seed != 0 && m.name != "qjl") return invalid_argument("--kv: only qjl takes seed");
+  if (m.name == "kivi" && m.window == 0) m.window = 32;
+  if (m.name == "gear" && m.rank == 0) m.rank = 1;
+  if (m.name == "qjl" && m.seed == 0) m.seed = 1;
+  if (m.name == "gear" && m.rank > shape.head_dim) return invalid_argument("--kv gear: rank above head_dim");
+  if (m.name == "million" && shape.head_dim % 2 != 0) {
+    return invalid_argument("--kv million: head_dim must be even");
+  }
+  if (shape.head_dim < 2) return invalid_argument("--kv: head_dim must be at least 2");
+  return m;
+}
+
 }  // namespace
 
 std::string KvMethod::describe() const {
-  if (name == "exact") return name;
-  return name + ":bits=" + std::to_string(bits) + ",group=" + std::to_string(group);
+  if (name == "exact" || name == "fp16" || name == "bf16") return name;
+  std::string s = name + ":bits=" + std::to_string(bits);
+  if (name != "mustafar" && name != "million") s += ",group=" + std::to_string(group);
+  if (name == "kivi") s += ",window=" + std::to_string(window);
+  if (name == "gear") s += ",rank=" + std::to_string(rank);
+  if (name == "qjl") s += ",seed=" + std::to_string(seed);
+  return s;
 }
 
 std::unique_ptr<KvStore> KvMethod::make_store(const KvShape& shape) const {
+  if (stats) {
+    KvMethod plain = *this;
+    plain.stats.reset();
+    return make_measuring_store(plain.make_store(shape), shape, stats);
+  }
   if (name == "exact") return std::make_unique<ExactStore>(shape);
+  if (name == "fp16" || name == "bf16") return make_half_store(shape, name == "bf16");
+  if (name == "int8c" || name == "int4c") return make_channel_int_store(shape, *this);
+  if (name == "kivi") return make_kivi_store(shape, *this);
+  if (name == "gear") return make_gear_store(shape, *this);
+  if (name == "qjl") return make_qjl_store(shape, *this);
+  if (name == "million") return make_million_store(shape, *this);
+  if (name == "mustafar") return make_mustafar_store(shape, *this);
+  if (name == "kolmo") return make_kolmo_store(shape, *this);
   return std::make_unique<GroupQuantStore>(shape, bits, group);
 }
 
@@ -200,6 +259,22 @@ Expected<KvMethod> parse_kv_method(std::string_view spec, const KvShape& shape) 
       KOLMO_RETURN_IF_ERROR(parse_option(rest.substr(0, comma), method));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
+  }
+  const bool simple = method.name == "exact" || method.name == "int8" || method.name == "int4" ||
+                      method.name == "fp16" || method.name == "bf16" || method.name == "int8c" ||
+                      method.name == "int4c";
+  if (simple && (method.window != 0 || method.rank != 0 || method.seed != 0)) {
+    return invalid_argument("--kv " + method.name + " takes only bits and group");
+  }
+  if (method.name == "fp16" || method.name == "bf16") {
+    if (method.bits != 0 || method.group != 0) return invalid_argument("--kv " + method.name + " takes no options");
+    return method;
+  }
+  if (method.name == "int8c" || method.name == "int4c") {
+    if (method.bits == 0) method.bits = method.name == "int8c" ? 8 : 4;
+    if (method.group == 0) method.group = method.name == "int8c" ? 64 : 32;
+    if (method.bits < 2 || method.bits > 8) return invalid_argument("--kv: bits must be 2..8");
+    return method;
   }
   if (method.name == "exact") {
     if (method.bits != 0 || method.group != 0) return invalid_argument("--kv exact takes no options");
@@ -218,12 +293,30 @@ Expected<KvMethod> parse_kv_method(std::string_view spec, const KvShape& shape) 
     }
     return method;
   }
-  for (const char* planned : {"kivi", "qjl", "gear", "million", "mustafar", "kolmo"}) {
-    if (method.name == planned) {
-      return unsupported("--kv " + method.name + " is not implemented yet (issue 4, part 2)");
+  return finish_compressed_method(method, shape);
+}
+
+Expected<std::vector<KvMethod>> parse_kv_methods(std::string_view spec, const KvShape& shape) {
+  std::vector<std::string> pieces;
+  while (!spec.empty()) {
+    const std::size_t comma = spec.find(',');
+    const std::string piece(spec.substr(0, comma));
+    const bool option = piece.find('=') != std::string::npos && piece.find(':') == std::string::npos;
+    if (option && !pieces.empty()) {
+      pieces.back() += (pieces.back().find(':') == std::string::npos ? ":" : ",") + piece;
+    } else {
+      pieces.push_back(piece);
     }
+    spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
   }
-  return invalid_argument("--kv: unknown method \"" + method.name + "\"");
+  if (pieces.empty()) return invalid_argument("--kv: no method");
+  std::vector<KvMethod> methods;
+  for (const std::string& piece : pieces) {
+    Expected<KvMethod> m = parse_kv_method(piece, shape);
+    if (!m.ok()) return m.status();
+    methods.push_back(*m);
+  }
+  return methods;
 }
 
 }  // namespace kolmo::llm

@@ -47,24 +47,44 @@ class KvStore {
   // Exactly the stored contents, in the method's documented layout (docs/llm.md).
   virtual Bytes serialize() const = 0;
 
+  // Methods that estimate q.k without reconstructing keys (QJL's sign sketch, MILLION's lookup
+  // tables) return true; attention then calls scores() instead of reading view().keys.
+  virtual bool supplies_scores() const { return false; }
+  // out[j] = scale * (estimate of q . k_j) for positions j < count of `head`. Thread-safe.
+  virtual void scores(std::size_t /*head*/, const float* /*q*/, std::size_t /*count*/,
+                      float /*scale*/, float* /*out*/) const {}
+
   // K and V elements represented: length * kv_dim * 2.
   std::uint64_t elements() const { return std::uint64_t{length()} * shape().kv_dim() * 2; }
   virtual const KvShape& shape() const = 0;
 };
 
+struct KvStats;  // kv_measure.h
+
 // A method and its options, as given on the command line: NAME[:key=value,...].
 struct KvMethod {
   std::string name = "exact";
   std::size_t bits = 0;   // code width, 0 = the method's default
-  std::size_t group = 0;  // elements per scale along head_dim, 0 = the method's default
+  std::size_t group = 0;  // elements per scale along head_dim (int8/int4), tokens per group or
+                          // block (int8c, int4c, kivi, qjl, gear, kolmo); 0 = the method's default
+  std::size_t window = 0;  // kivi: recent tokens kept in fp16
+  std::size_t rank = 0;    // gear: rank of the residual approximation
+  std::uint64_t seed = 0;  // qjl: seed of the projection
+  // When set, every store is wrapped in a MeasuringStore (kv_measure.h) that adds the errors of
+  // scores and attention outputs against the exact cache, and encode/attend times, here.
+  std::shared_ptr<KvStats> stats;
 
   std::string describe() const;
   // Makes the store for one layer.
   std::unique_ptr<KvStore> make_store(const KvShape& shape) const;
 };
 
-// Parses "exact", "int8", "int4:group=32", "int8:bits=6"... Names of methods from the issue that
-// are not implemented yet (kivi, qjl, gear, million, mustafar, kolmo) are kUnsupported.
+// Parses "exact", "fp16", "bf16", "int8", "int4:group=32", "int4c", "kivi:bits=3,window=128",
+// "qjl:bits=2,seed=7"... (methods and their options: docs/llm.md). Missing options get the method's defaults.
 Expected<KvMethod> parse_kv_method(std::string_view spec, const KvShape& shape);
+
+// A comma-separated list of methods: "int4,kivi:bits=2,group=32,gear" (a piece holding '=' but
+// no ':' is one more option of the method before it).
+Expected<std::vector<KvMethod>> parse_kv_methods(std::string_view spec, const KvShape& shape);
 
 }  // namespace kolmo::llm

@@ -166,6 +166,7 @@ void Session::attention(std::size_t layer, std::size_t T) {
   for (std::size_t kh = 0; kh < c.kv_heads; ++kh) {
     views[kh] = stores_[layer]->view(kh, key_scratch_[kh], value_scratch_[kh]);
   }
+  const KvStore& store = *stores_[layer];
   const std::size_t first = views[0].length - T;  // absolute position of the first new token
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   const std::size_t chunks = (T + kAttentionRowChunk - 1) / kAttentionRowChunk;
@@ -178,7 +179,11 @@ void Session::attention(std::size_t layer, std::size_t T) {
     for (std::size_t r = r0; r < r1; ++r) {
       const float* q = &qkv_[r * qkv_cols + head * hd];
       const std::size_t visible = first + r + 1;
-      attention_scores(q, kv.keys, visible, hd, scale, scores.data());
+      if (store.supplies_scores()) {
+        store.scores(head / group, q, visible, scale, scores.data());
+      } else {
+        attention_scores(q, kv.keys, visible, hd, scale, scores.data());
+      }
       const float max_score = *std::max_element(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(visible));
       float sum = 0.0f;
       for (std::size_t j = 0; j < visible; ++j) {

@@ -88,7 +88,10 @@ TEST(LlmSharedDataTest, OneAndTwoThreadsGiveIdenticalEvaluation) {
   for (int i = 0; i < 300; ++i) tokens.push_back("the cat sat on a mat; "[i % 22]);
   EvalOptions options;
   options.ctx = 99;
-  options.kv = KvMethod{"int4", 4, 32};
+  options.kv = KvMethod{};
+  options.kv->name = "int4";
+  options.kv->bits = 4;
+  options.kv->group = 32;
   Expected<EvalResult> one = evaluate(model, tokens, options);
   ThreadPool pool(2);
   options.pool = &pool;
@@ -99,6 +102,41 @@ TEST(LlmSharedDataTest, OneAndTwoThreadsGiveIdenticalEvaluation) {
   EXPECT_EQ(one->bits_method, two->bits_method);
   EXPECT_EQ(one->kl_sum, two->kl_sum);
   EXPECT_GT(one->kl_sum, 0.0);  // int4 differs from the exact cache
+}
+
+// Several methods against one exact pass: each method's metrics (KL, stored bits, score and
+// output errors measured inside attention) are identical for 1 and 2 threads, and a method listed
+// alone gives what it gives in the list.
+TEST(LlmSharedDataTest, KvMethodListGivesIdenticalMetricsForOneAndTwoThreads) {
+  KOLMO_REQUIRE_DATA(data);
+  const Model& model = lm24m(data);
+  std::vector<int> tokens;
+  for (int i = 0; i < 200; ++i) tokens.push_back("a stitch in time saves nine. "[i % 29]);
+  const KvShape shape{model.config.kv_heads, model.config.head_dim};
+  EvalOptions options;
+  options.ctx = 99;
+  options.kv_methods = *parse_kv_methods("exact,qjl:bits=3,million:bits=3,kolmo:bits=3,group=32,kivi", shape);
+  Expected<EvalResult> one = evaluate(model, tokens, options);
+  ThreadPool pool(2);
+  options.pool = &pool;
+  Expected<EvalResult> two = evaluate(model, tokens, options);
+  options.kv_methods = *parse_kv_methods("kolmo:bits=3,group=32", shape);
+  Expected<EvalResult> alone = evaluate(model, tokens, options);
+  ASSERT_TRUE(one.ok() && two.ok() && alone.ok());
+  ASSERT_EQ(one->methods.size(), 5u);
+  for (std::size_t k = 0; k < 5; ++k) {
+    const KvMethodResult &a = one->methods[k], &b = two->methods[k];
+    EXPECT_EQ(a.bits, b.bits) << k;
+    EXPECT_EQ(a.kl_sum, b.kl_sum) << k;
+    EXPECT_EQ(a.kv_bits, b.kv_bits) << k;
+    EXPECT_EQ(a.score_rel_error, b.score_rel_error) << k;
+    EXPECT_EQ(a.output_rel_error, b.output_rel_error) << k;
+  }
+  EXPECT_EQ(one->methods[0].kl_sum, 0.0);  // exact against exact
+  EXPECT_EQ(one->methods[0].score_rel_error, 0.0);
+  for (std::size_t k = 1; k < 5; ++k) EXPECT_GT(one->methods[k].score_rel_error, 0.0) << k;
+  EXPECT_EQ(alone->methods[0].kl_sum, one->methods[3].kl_sum);
+  EXPECT_EQ(alone->methods[0].score_rel_error, one->methods[3].score_rel_error);
 }
 
 TEST(LlmSharedDataTest, Stories260kTokenizesLikeRunC) {

@@ -143,7 +143,10 @@ TEST_F(LlmModelLoadTest, EvaluateScoresWindowsAndAccountsKvBits) {
   for (std::size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int>((i * 37) % 256);
   EvalOptions options;
   options.ctx = 32;
-  options.kv = KvMethod{"int8", 8, 8};
+  options.kv = KvMethod{};
+  options.kv->name = "int8";
+  options.kv->bits = 8;
+  options.kv->group = 8;
   Expected<EvalResult> r = evaluate(*model, tokens, options);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->windows, 3u);  // starts 0, 32, 64: (100 - 33) / 32 + 1
