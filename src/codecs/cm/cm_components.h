@@ -123,7 +123,7 @@ class Apm {
 // fixed point; sums are 64-bit and reduced in input order.
 class Mixer {
  public:
-  static constexpr int kMaxInputs = 40;
+  static constexpr int kMaxInputs = 48;
   static constexpr int kMaxSets = 6;
 
   // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each

@@ -20,6 +20,7 @@ LevelConfig level_config(int level) {
   const std::uint32_t rich = bits({kOrder5, kOrder6, kWordPair, kColumn, kIndirect2});
   const std::uint32_t most = bits({kWordSkip, kWordTriple, kSparseSkip1});
   const std::uint32_t all = bits({kOrder8, kSparseSkip2});
+  const std::uint32_t wiki = bits({kWiki, kWordLast});
   if (level <= 1) {
     c.contexts = fast;
   } else if (level == 2) {
@@ -31,30 +32,27 @@ LevelConfig level_config(int level) {
     c.match_min_len = 7;
     c.mixer_selectors = 2;
     c.apms = 2;
-  } else if (level <= 6) {
-    c.contexts = fast | text | rich;
-    c.run_model = level == 6;  // level 6: level 5 plus the run model (about 0.6 % smaller, slower)
+  } else {
+    // Levels 5-9 share the mixer, the SSE chain and the run model; the higher levels add contexts
+    // and table space.
+    c.contexts = fast | text | rich | wiki;
+    c.run_model = true;
     c.max_hash_bits = 24;
     c.max_match_bits = 22;
     c.match_min_len = 8;
-    c.mixer_selectors = 5;
+    c.mixer_selectors = 6;
     c.apms = 3;
-  } else if (level <= 8) {
-    c.contexts = fast | text | rich | most;
-    c.run_model = true;
-    c.max_hash_bits = 24;
-    c.max_match_bits = 23;
-    c.match_min_len = 8;
-    c.mixer_selectors = 5;
-    c.apms = 3;
-  } else {
-    c.contexts = fast | text | rich | most | all;
-    c.run_model = true;
-    c.max_hash_bits = 25;
-    c.max_match_bits = 24;
-    c.match_min_len = 8;
-    c.mixer_selectors = 5;
-    c.apms = 3;
+    c.apm_rate = 6;
+    if (level >= 6) {
+      c.contexts |= most;
+      c.max_match_bits = 23;
+    }
+    if (level >= 7) c.contexts |= all;
+    if (level >= 9) {
+      c.contexts |= bits({kOrder12, kOrder16});
+      c.max_hash_bits = 25;
+      c.max_match_bits = 24;
+    }
   }
   return c;
 }

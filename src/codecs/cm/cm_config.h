@@ -25,6 +25,10 @@ enum ContextKind : std::uint8_t {
   kColumn,       // the byte above in the previous line (same column) and the last byte
   kIndirect1,    // the last byte and the two bytes that followed its previous occurrences
   kIndirect2,    // the same for the last two bytes
+  kWiki,         // markup state ([[ ]], {{ }}, < >, & ;) with the word, else the last 2 bytes
+  kOrder12,      // the last 12 bytes
+  kOrder16,      // the last 16 bytes
+  kWordLast,     // the current word, the byte before its first letter and the last byte
   kContextKinds,
 };
 
@@ -33,9 +37,10 @@ struct LevelConfig {
   int max_hash_bits = 22;
   int max_match_bits = 20;
   int match_min_len = 6;        // bytes of context a match model candidate must share (<= 8)
-  int mixer_selectors = 1;      // weight-set selectors (1..5, see Model::predict); more than one
+  int mixer_selectors = 1;      // weight-set selectors (1..6, see Model::predict); more than one
                                 // adds a second mixer layer
   int apms = 1;                 // SSE stages (1..3)
+  int apm_rate = 7;             // SSE points move 1/2^apm_rate of the way to each bit
   int mixer_rate = 16;
   bool run_model = false;       // per context: the byte that followed it last, and how often
 };

@@ -51,6 +51,7 @@ std::vector<int> selector_sizes(const LevelConfig& c, int contexts) {
   if (c.mixer_selectors >= 3) sizes.push_back((contexts + 1) * 8 * 4);  // seen contexts x bit x match
   if (c.mixer_selectors >= 4) sizes.push_back(256 * 8);  // the byte before last x bit position
   if (c.mixer_selectors >= 5) sizes.push_back(216 * 8);  // classes of the last 3 bytes x bit
+  if (c.mixer_selectors >= 6) sizes.push_back(36 * 8);   // markup state x bit
   return sizes;
 }
 
@@ -137,7 +138,9 @@ bool Model::allocate() {
   match_map_.init(64, 1023);
   mixer_.init(initial_weights(config_, contexts_), selector_sizes(config_, contexts_), 256,
               config_.mixer_rate);
-  return apm_[0].init(256, 7) && apm_[1].init(kApm1Contexts, 7) && apm_[2].init(kApm2Contexts, 7);
+  const int rate = config_.apm_rate;
+  return apm_[0].init(256, rate) && apm_[1].init(kApm1Contexts, rate) &&
+         apm_[2].init(kApm2Contexts, rate);
 }
 
 // Points every context at its slot for the coming nibble. line: 0 for the first nibble, the
@@ -181,12 +184,42 @@ void Model::update_word(std::uint8_t byte) {
   if (byte >= 'A' && byte <= 'Z') letter = byte + ('a' - 'A');  // case folded
   if (byte >= 128) letter = byte;                                 // UTF-8 letters and the like
   if (letter != 0) {
+    if (word_ == 0) byte_before_word_ = (c4_ >> 8) & 0xff;
     word_ = (word_ + letter + 1) * 0x2F0B3A49u;
   } else if (word_ != 0) {
     word_before_ = previous_word_;
     previous_word_ = word_;
     word_ = 0;
   }
+}
+
+// MediaWiki/XML markup state for the kWiki context and the 6th mixer selector: enwik8's text
+// changes its statistics inside links, templates, tags and entities.
+void Model::update_markup(std::uint8_t byte) {
+  switch (byte) {
+    case '[': if (brackets_ < 2) ++brackets_; break;
+    case ']': if (brackets_ > 0) --brackets_; break;
+    case '{': if (braces_ < 2) ++braces_; break;
+    case '}': if (braces_ > 0) --braces_; break;
+    case '<': in_tag_ = 1; break;
+    case '>': in_tag_ = 0; break;
+    case '&': in_entity_ = 1; break;
+    case ';': case ' ': case '\n': in_entity_ = 0; break;
+    default: break;
+  }
+  if (byte == '\n') brackets_ = braces_ = in_tag_ = 0;  // markup rarely spans lines; recover fast
+}
+
+// The bytes `from` .. `to` back (1 = the last byte), the nearer ones in the lower bits; 0 before
+// the block's start.
+std::uint64_t Model::older_bytes(int from, int to) const {
+  std::uint64_t v = 0;
+  for (int k = to; k >= from; --k) {
+    v <<= 8;
+    const auto back = static_cast<std::uint64_t>(k);
+    if (position_ >= back) v |= history_[position_ - back];
+  }
+  return v;
 }
 
 void Model::update_lines_and_indirect(std::uint8_t byte) {
@@ -261,6 +294,14 @@ void Model::hash_contexts() {
       case kIndirect2: v = (c4_ & 0xffff) | (std::uint64_t{after2_[c4_ & 0xffff]} << 16); break;
       case kSparseSkip1: v = c4_ & 0xffff00; break;
       case kSparseSkip2: v = c4_ & 0xffff0000u; break;
+      case kWiki:
+        v = (word_ != 0 ? word_ : (c4_ & 0xffff)) + (std::uint64_t{markup()} << 40);
+        break;
+      case kOrder12: v = c8 + older_bytes(9, 12) * 0x9E3779B97F4A7C15ull; break;
+      case kOrder16: v = c8 + older_bytes(9, 16) * 0x9E3779B97F4A7C15ull; break;
+      case kWordLast:
+        v = word_ + (std::uint64_t{byte_before_word_} << 32) + (std::uint64_t{c4_ & 0xff} << 44);
+        break;
       case kContextKinds: break;
     }
     context_hash_[i] = hash_to_32(v + (static_cast<std::uint64_t>(kinds_[i]) + 1) * 0x9E3779B97F4A7C15ull);
@@ -355,6 +396,7 @@ void Model::select_weight_sets(int seen, int match_state) {
                                       static_cast<std::uint32_t>(match_state / 2));
   if (sets >= 4) mixer_.select(3, ((c4_ >> 8) & 0xff) * 8 + bit);
   if (sets >= 5) mixer_.select(4, classes_ * 8 + bit);
+  if (sets >= 6) mixer_.select(5, markup() * 8 + bit);
   mixer_.select_final(c0_);
 }
 
@@ -409,6 +451,7 @@ void Model::end_byte() {
   c8_ = (c8_ << 8) | (c4_ >> 24);
   c4_ = (c4_ << 8) | byte;
   update_word(byte);
+  update_markup(byte);
   update_match();
   if (config_.run_model) update_runs(byte);
   hash_contexts();

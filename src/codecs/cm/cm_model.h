@@ -1,6 +1,6 @@
 // The cm context-mixing model: predicts each bit of a byte (MSB first) from direct order-1/2 and
-// hashed order-3+ / word / sparse bit-history contexts, an order-0 map and a match model, mixes
-// the predictions with a gated integer mixer and refines them with an SSE chain.
+// hashed order-3+ / word / sparse / markup bit-history contexts, an order-0 map, a run model and a
+// match model, mixes the predictions with a gated integer mixer and refines them with an SSE chain.
 //
 // Encoder and decoder drive the same class, so they stay in lockstep: per byte, 8 x (predict(),
 // update(bit)), then end_byte() once the byte is stored at history[position]. Every step is integer
@@ -86,6 +86,13 @@ class Model {
   std::uint32_t c4_ = 0, c8_ = 0;  // the last 8 bytes, most recent in the low byte of c4_
   std::uint32_t classes_ = 0;  // byte_class of the last 3 bytes, base 6
   std::uint32_t word_ = 0, previous_word_ = 0, word_before_ = 0;
+  std::uint32_t byte_before_word_ = 0;  // the byte before the current (or last) word's first letter
+  // Markup nesting: [[ ]] and {{ }} depth (0..2 each), inside < >, inside & ;.
+  std::uint32_t brackets_ = 0, braces_ = 0, in_tag_ = 0, in_entity_ = 0;
+  std::uint32_t markup() const { return brackets_ + 3 * braces_ + 9 * in_tag_ + 18 * in_entity_; }
+  void update_markup(std::uint8_t byte);
+  std::uint64_t older_bytes(int from, int to) const;
+
   std::uint64_t line_start_ = 0, previous_line_start_ = 0;  // positions after the last two '\n'
   std::uint16_t after1_[256] = {};     // per byte value: the two bytes that followed it last
   std::unique_ptr<std::uint16_t[]> after2_;  // the same per pair of bytes (65536 entries)
