@@ -21,12 +21,19 @@ namespace kolmo::llm {
 namespace {
 
 typedef float v8f __attribute__((vector_size(32)));
-typedef float v8f_unaligned __attribute__((vector_size(32), aligned(4)));
 
-// Unaligned 8-float access as lvalues rather than functions, so that no 32-byte vector is ever
-// passed by value (which draws ABI notes from gcc when not inlined).
-inline const v8f_unaligned& at8(const float* p) { return *reinterpret_cast<const v8f_unaligned*>(p); }
-inline v8f_unaligned& at8(float* p) { return *reinterpret_cast<v8f_unaligned*>(p); }
+// Unaligned 8-float loads and stores through memcpy: compilers turn them into unaligned vector
+// moves, whereas an lvalue of an under-aligned vector type was compiled by clang 14 (ASan build)
+// into aligned moves that fault on unaligned rows. Always inlined, so no 32-byte vector crosses a
+// call (-Wpsabi).
+inline __attribute__((always_inline)) v8f load8(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline __attribute__((always_inline)) void store8(float* p, const v8f& v) {
+  std::memcpy(p, &v, sizeof v);
+}
 
 constexpr std::size_t kW = PackedMatrix::kPanelWidth;
 constexpr std::size_t kRowBlock = 6;      // rows per register block
@@ -41,8 +48,8 @@ inline __attribute__((always_inline)) void kernel(const float* a, std::size_t ld
   v8f lo[R], hi[R];
   for (std::size_t r = 0; r < R; ++r) lo[r] = hi[r] = v8f{};
   for (std::size_t k = 0; k < depth; ++k) {
-    const v8f w0 = at8(panel + k * kW);
-    const v8f w1 = at8(panel + k * kW + 8);
+    const v8f w0 = load8(panel + k * kW);
+    const v8f w1 = load8(panel + k * kW + 8);
     for (std::size_t r = 0; r < R; ++r) {
       const float s = a[r * lda + k];
       lo[r] = lo[r] + w0 * s;
@@ -51,12 +58,12 @@ inline __attribute__((always_inline)) void kernel(const float* a, std::size_t ld
   }
   for (std::size_t r = 0; r < R; ++r) {
     if (cols == kW) {
-      at8(c + r * ldc) = lo[r];
-      at8(c + r * ldc + 8) = hi[r];
+      store8(c + r * ldc, lo[r]);
+      store8(c + r * ldc + 8, hi[r]);
     } else {
       float tmp[kW];
-      at8(tmp) = lo[r];
-      at8(tmp + 8) = hi[r];
+      store8(tmp, lo[r]);
+      store8(tmp + 8, hi[r]);
       std::memcpy(c + r * ldc, tmp, cols * sizeof(float));
     }
   }
@@ -88,7 +95,7 @@ void matmul_block(const float* a, std::size_t rows, std::size_t lda, const Packe
 inline __attribute__((always_inline)) float dot_inline(const float* a, const float* b,
                                                         std::size_t n) {
   v8f acc{};
-  for (std::size_t i = 0; i < n; i += 8) acc = acc + at8(a + i) * at8(b + i);
+  for (std::size_t i = 0; i < n; i += 8) acc = acc + load8(a + i) * load8(b + i);
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
@@ -114,22 +121,22 @@ void weighted_sum_impl(const float* weights, const float* values, std::size_t co
       for (std::size_t j = 0; j < count; ++j) {
         const float* v = values + j * n + i0;
         const float w = weights[j];
-        for (std::size_t c = 0; c < kBlock / 8; ++c) acc[c] = acc[c] + at8(v + 8 * c) * w;
+        for (std::size_t c = 0; c < kBlock / 8; ++c) acc[c] = acc[c] + load8(v + 8 * c) * w;
       }
     } else {
       for (std::size_t j = 0; j < count; ++j) {
         const float* v = values + j * n + i0;
         const float w = weights[j];
-        for (std::size_t c = 0; c < vectors; ++c) acc[c] = acc[c] + at8(v + 8 * c) * w;
+        for (std::size_t c = 0; c < vectors; ++c) acc[c] = acc[c] + load8(v + 8 * c) * w;
       }
     }
-    for (std::size_t c = 0; c < vectors; ++c) at8(out + i0 + 8 * c) = acc[c];
+    for (std::size_t c = 0; c < vectors; ++c) store8(out + i0 + 8 * c, acc[c]);
   }
 }
 
 KOLMO_SIMD_CLONES
 void axpy_impl(float s, const float* x, float* y, std::size_t n) {
-  for (std::size_t i = 0; i < n; i += 8) at8(y + i) = at8(y + i) + at8(x + i) * s;
+  for (std::size_t i = 0; i < n; i += 8) store8(y + i, load8(y + i) + load8(x + i) * s);
 }
 
 }  // namespace
