@@ -19,7 +19,7 @@ fi
 cp "$input" "$work/sample"
 echo "input: $input ($(stat -c %s "$work/sample") bytes)"
 
-for codec in zstd o2; do
+for codec in zstd o2 cm; do
   "$kolmo" -v -f --codec "$codec" "$work/sample" -o "$work/sample.$codec.kmo"
   "$kolmo" -l "$work/sample.$codec.kmo"
   "$kolmo" -t "$work/sample.$codec.kmo"
@@ -27,4 +27,4 @@ for codec in zstd o2; do
   cmp "$work/sample" "$work/sample.$codec.out"
   echo "$codec: round trip byte-identical"
 done
-"$kolmo" bench "$work/sample"
+"$kolmo" bench --codec kmo:zstd,kmo:o2,kmo:cm,xz:9e,zstd:19,brotli:11,bzip2:9,gzip:9 "$work/sample"
