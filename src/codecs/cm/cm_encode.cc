@@ -1,8 +1,8 @@
 #include "codecs/cm/cm_encode.h"
 
-#include <charconv>
 #include <limits>
 
+#include "codecs/level_option.h"
 #include "codecs/cm/cm_model.h"
 #include "codecs/cm/cm_params.h"
 #include "entropy/binary_coder.h"
@@ -53,18 +53,8 @@ class CmEncoder final : public BlockEncoder {
 }  // namespace
 
 Expected<std::unique_ptr<BlockEncoder>> make_cm_encoder(std::string_view options, int level) {
-  int effective = level == 0 ? kCmDefaultLevel : level;
-  if (!options.empty()) {
-    std::string_view text = options;
-    if (text.substr(0, 6) == "level=") text.remove_prefix(6);
-    int parsed = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (ec != std::errc() || end != text.data() + text.size() || parsed < 1 || parsed > 9) {
-      return invalid_argument("cm options must be a level from 1 to 9, got '" +
-                              std::string(options) + "'");
-    }
-    effective = parsed;
-  }
+  KOLMO_ASSIGN_OR_RETURN(const int effective,
+                         parse_level_option("cm", options, level, kCmDefaultLevel));
   return std::unique_ptr<BlockEncoder>(std::make_unique<CmEncoder>(effective));
 }
 

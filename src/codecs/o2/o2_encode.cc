@@ -1,8 +1,8 @@
 #include "codecs/o2/o2_encode.h"
 
-#include <charconv>
 #include <limits>
 
+#include "codecs/level_option.h"
 #include "codecs/o2/o2_model.h"
 #include "codecs/o2/o2_params.h"
 #include "entropy/binary_coder.h"
@@ -52,18 +52,7 @@ class O2Encoder final : public BlockEncoder {
 }  // namespace
 
 Expected<std::unique_ptr<BlockEncoder>> make_o2_encoder(std::string_view options, int level) {
-  int effective = level == 0 ? 5 : level;
-  if (!options.empty()) {
-    std::string_view text = options;
-    if (text.substr(0, 6) == "level=") text.remove_prefix(6);
-    int parsed = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (ec != std::errc() || end != text.data() + text.size() || parsed < 1 || parsed > 9) {
-      return invalid_argument("o2 options must be a level from 1 to 9, got '" +
-                              std::string(options) + "'");
-    }
-    effective = parsed;
-  }
+  KOLMO_ASSIGN_OR_RETURN(const int effective, parse_level_option("o2", options, level, 5));
   return std::unique_ptr<BlockEncoder>(
       std::make_unique<O2Encoder>(effective, o2::params_for_level(effective)));
 }
