@@ -21,10 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                   kolmo::ByteSpan(data + 1, size - 1));
     return 0;
   }
-  // Valid parameters for a 64 KiB block at a level the input chooses, so that arbitrary payloads
-  // reach the model; 16 MiB is too small for any cm model.
-  const kolmo::Bytes level_params =
-      kolmo::cm::serialize_params(kolmo::cm::params_for(1 + data[1] % 9, 65536));
+  // Valid parameters for a 64 KiB block at a level the input chooses, with the text transform
+  // when data[1] >= 128, so that arbitrary payloads reach the model (and the inverse transform);
+  // 16 MiB is too small for any cm model.
+  kolmo::cm::Params p = kolmo::cm::params_for(1 + data[1] % 9, 65536);
+  p.text_transform = data[1] >= 128;
+  const kolmo::Bytes level_params = kolmo::cm::serialize_params(p);
   kolmo::fuzz::check_decode_is_safe(data, size, &kolmo::decode_cm_block, level_params,
                                     std::uint64_t{16} << 20);
   return 0;

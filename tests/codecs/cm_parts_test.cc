@@ -71,6 +71,7 @@ TEST(CmParams, SerializeParseRoundTripAndSizesFollowTheBlock) {
       EXPECT_EQ(back->level, level);
       EXPECT_EQ(back->hash_bits, p.hash_bits);
       EXPECT_EQ(back->match_bits, p.match_bits);
+      EXPECT_FALSE(back->text_transform);
       EXPECT_LE(p.hash_bits, level_config(level).max_hash_bits);
       EXPECT_LE(model_memory_bytes(p), std::uint64_t{2} << 30);
     }

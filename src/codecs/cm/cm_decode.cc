@@ -2,25 +2,22 @@
 
 #include "codecs/cm/cm_model.h"
 #include "codecs/cm/cm_params.h"
+#include "codecs/cm/cm_text_transform.h"
 #include "entropy/binary_coder.h"
 
 namespace kolmo {
+namespace {
 
-Status decode_cm_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
-                       const DecodeLimits& limits) {
-  KOLMO_ASSIGN_OR_RETURN(const cm::Params p, cm::parse_params(params));
-  // The memory check comes first so that a file is refused the same way whatever its size.
-  const std::uint64_t need = cm::model_memory_bytes(p);
-  if (need > limits.memory_bytes) {
-    return limit_exceeded("cm model needs " + std::to_string(need) + " bytes, limit is " +
-                          std::to_string(limits.memory_bytes));
-  }
-  if (output.empty()) {
-    if (!payload.empty()) return corrupt_data("cm block of 0 bytes has a payload");
-    return ok_status();
-  }
+Status limit_error(std::uint64_t need, const DecodeLimits& limits) {
+  return limit_exceeded("cm model needs " + std::to_string(need) + " bytes, limit is " +
+                        std::to_string(limits.memory_bytes));
+}
+
+// Decodes the coded stream into output (the block, or its text transform).
+Status decode_stream(const cm::Params& p, ByteSpan payload, MutableByteSpan output,
+                     std::uint64_t memory_limit) {
   // The model reads back the bytes already decoded, which are written to output as they come.
-  KOLMO_ASSIGN_OR_RETURN(auto model, cm::Model::create(p, output.data(), limits.memory_bytes));
+  KOLMO_ASSIGN_OR_RETURN(auto model, cm::Model::create(p, output.data(), memory_limit));
   cm::Model& m = *model;
   BinaryDecoder dec(payload);
   for (std::uint8_t& out : output) {
@@ -37,6 +34,39 @@ Status decode_cm_block(ByteSpan params, ByteSpan payload, MutableByteSpan output
     return corrupt_data("cm payload size does not match its content (truncated or corrupt)");
   }
   return ok_status();
+}
+
+// A transformed block: the payload starts with the transformed size, bounded by the block size
+// and checked against the memory limit before the buffer is allocated.
+Status decode_transformed(const cm::Params& p, ByteSpan payload, MutableByteSpan output,
+                          const DecodeLimits& limits) {
+  ByteReader in(payload);
+  const std::uint64_t size =
+      in.varint_at_most(cm::max_transformed_size(output.size()), "cm transformed size");
+  if (!in.ok()) return corrupt_data("cm transformed size is missing or too large for the block");
+  if (size == 0) return corrupt_data("cm transformed block is empty");
+  const std::uint64_t need = cm::model_memory_bytes(p) + size;
+  if (need > limits.memory_bytes) return limit_error(need, limits);
+  Bytes transformed(size);
+  KOLMO_RETURN_IF_ERROR(decode_stream(p, payload.subspan(in.position()), transformed,
+                                      limits.memory_bytes - size));
+  return cm::inverse_text_transform(transformed, output);
+}
+
+}  // namespace
+
+Status decode_cm_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
+                       const DecodeLimits& limits) {
+  KOLMO_ASSIGN_OR_RETURN(const cm::Params p, cm::parse_params(params));
+  // The memory check comes first so that a file is refused the same way whatever its size.
+  const std::uint64_t need = cm::model_memory_bytes(p);
+  if (need > limits.memory_bytes) return limit_error(need, limits);
+  if (output.empty()) {
+    if (!payload.empty()) return corrupt_data("cm block of 0 bytes has a payload");
+    return ok_status();
+  }
+  if (p.text_transform) return decode_transformed(p, payload, output, limits);
+  return decode_stream(p, payload, output, limits.memory_bytes);
 }
 
 }  // namespace kolmo

@@ -30,12 +30,12 @@ Params params_for(int level, std::uint64_t block_size) {
 
 Bytes serialize_params(const Params& p) {
   return {kParamsVersion, static_cast<std::uint8_t>(p.level), static_cast<std::uint8_t>(p.hash_bits),
-          static_cast<std::uint8_t>(p.match_bits)};
+          static_cast<std::uint8_t>(p.match_bits), static_cast<std::uint8_t>(p.text_transform ? 1 : 0)};
 }
 
 Expected<Params> parse_params(ByteSpan bytes) {
-  if (bytes.size() != 4) {
-    return corrupt_data("cm parameters must be 4 bytes, got " + std::to_string(bytes.size()));
+  if (bytes.size() != 5) {
+    return corrupt_data("cm parameters must be 5 bytes, got " + std::to_string(bytes.size()));
   }
   if (bytes[0] != kParamsVersion) {
     return corrupt_data("cm parameters version " + std::to_string(bytes[0]) + " is unknown");
@@ -44,6 +44,8 @@ Expected<Params> parse_params(ByteSpan bytes) {
   p.level = bytes[1];
   p.hash_bits = bytes[2];
   p.match_bits = bytes[3];
+  if (bytes[4] > 1) return corrupt_data("cm transform " + std::to_string(bytes[4]) + " is unknown");
+  p.text_transform = bytes[4] == 1;
   if (p.level < 1 || p.level > 9) return corrupt_data("cm level must be 1..9");
   if (p.hash_bits < kMinHashBits || p.hash_bits > kMaxHashBits) {
     return corrupt_data("cm hash table size is out of range");

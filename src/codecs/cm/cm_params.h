@@ -1,9 +1,10 @@
 // The cm block parameters: everything the decoder needs to rebuild the encoder's model. They are
 // stored in the block header, so one decoder reads every level.
 //
-// Layout (4 bytes): version (2), level 1..9 (which model components run: see level_config()),
+// Layout (5 bytes): version (3), level 1..9 (which model components run: see level_config()),
 // log2 of the hashed context slots (kMinHashBits..kMaxHashBits), log2 of the match model's
-// index entries (kMinMatchBits..kMaxMatchBits). The table sizes follow the block size at encode
+// index entries (kMinMatchBits..kMaxMatchBits), transform (0: none, 1: the text transform of
+// cm_text_transform.h, whose payload starts with the transformed size as a varint). The table sizes follow the block size at encode
 // time (small blocks get small, cache-friendly tables) but never exceed the level's maximum.
 #pragma once
 
@@ -15,7 +16,8 @@
 namespace kolmo::cm {
 
 // Version 2: levels 5-9 gained markup contexts, the run model (level 5) and a 6th mixer selector.
-constexpr std::uint8_t kParamsVersion = 2;
+// Version 3: the transform byte.
+constexpr std::uint8_t kParamsVersion = 3;
 constexpr int kMinHashBits = 12, kMaxHashBits = 26;
 constexpr int kMinMatchBits = 10, kMaxMatchBits = 24;
 
@@ -23,6 +25,7 @@ struct Params {
   int level = 5;
   int hash_bits = 22;
   int match_bits = 20;
+  bool text_transform = false;
 };
 
 // The parameters for a block of block_size bytes at level 1..9.
