@@ -9,9 +9,12 @@
 //    input bends); this reaches deep into the column decoder, which random bytes rarely do. The
 //    seeds use the zstd and lzma backends only: an o2 stream costs a fresh o2 model per decode
 //    (its page faults dominate tiny inputs), and fuzz_o2_decode covers that decoder;
+//    The same payload is also searched by grep_log_block for a pattern cut from the seed's text:
+//    whenever the decode succeeds, grep must report exactly the lines a plain search finds;
 //  - otherwise, raw decode (check_decode_is_safe reads mode bits 1 and 2): the input is split into params, a declared output size (at most
 //    64 KiB here; the container bounds it in real use) and a payload; decoding must fail cleanly
 //    or fill the output.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -24,6 +27,7 @@
 #include "codecs/log/log_decode.h"
 #include "codecs/log/log_encode.h"
 #include "codecs/log/log_format.h"
+#include "codecs/log/log_grep.h"
 
 namespace {
 
@@ -76,6 +80,7 @@ std::string sample_log(int variant) {
 struct Seed {
   kolmo::Bytes payload;
   std::size_t size = 0;
+  std::string text;
 };
 
 const std::vector<Seed>& seeds() {
@@ -87,12 +92,35 @@ const std::vector<Seed>& seeds() {
         kolmo::EncodedBlock block;
         const kolmo::ByteSpan in(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
         if (!enc->encode_block(in, block).ok()) __builtin_trap();
-        v->push_back({std::move(block.payload), text.size()});
+        v->push_back({std::move(block.payload), text.size(), text});
       }
     }
     return v;
   }();
   return *list;
+}
+
+// The lines of `text` holding `pattern`, "\r" kept, as `grep -a -F` finds them.
+std::vector<std::string> plain_grep(std::string_view text, std::string_view pattern) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const std::size_t nl = std::min(text.find('\n'), text.size());
+    if (text.substr(0, nl).find(pattern) != std::string_view::npos) out.emplace_back(text.substr(0, nl));
+    text.remove_prefix(std::min(nl + 1, text.size()));
+  }
+  return out;
+}
+
+void grep_payload(const kolmo::Bytes& params, const kolmo::Bytes& payload, const kolmo::Bytes& decoded,
+                  bool decoded_ok, std::string_view pattern) {
+  std::vector<std::string> found;
+  const auto r = kolmo::logc::grep_log_block(params, payload, decoded.size(), pattern, {},
+                                             [&](const kolmo::logc::GrepLine& line) {
+                                               if (line.text.find(pattern) != std::string_view::npos) found.emplace_back(line.text);
+                                             });
+  if (!decoded_ok) return;  // grep checks less than the decoder: it may succeed where decode fails
+  const std::string_view text(reinterpret_cast<const char*>(decoded.data()), decoded.size());
+  if (!r.ok() || found != plain_grep(text, pattern)) __builtin_trap();
 }
 
 void decode_mutated_seed(const std::uint8_t* data, std::size_t size) {
@@ -109,6 +137,8 @@ void decode_mutated_seed(const std::uint8_t* data, std::size_t size) {
   kolmo::Bytes out(out_size);
   const kolmo::Status st = kolmo::decode_log_block(params, payload, out, {});
   if (!edited && out_size == seed.size && !st.ok()) __builtin_trap();  // a valid seed must decode
+  const std::size_t from = (data[1] * 131u + data[size - 1] * 7u) % seed.text.size();
+  grep_payload(params, payload, out, st.ok(), std::string_view(seed.text).substr(from, 1 + data[size - 1] % 11));
 }
 
 }  // namespace

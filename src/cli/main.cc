@@ -5,6 +5,7 @@
 
 #include "bench/bench_main.h"
 #include "cli/commands.h"
+#include "cli/grep_command.h"
 #include "cli/interrupt.h"
 #include "cli/llm_command.h"
 #include "cli/options.h"
@@ -16,6 +17,7 @@ int run(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "bench") == 0) {
     return kolmo::bench::bench_main(argc - 1, argv + 1);
   }
+  if (argc >= 2 && std::strcmp(argv[1], "grep") == 0) return kolmo::cli::grep_main(argc - 1, argv + 1);
   if (argc >= 2 && std::strcmp(argv[1], "llm") == 0) return kolmo::cli::llm_main(argc - 1, argv + 1);
   if (argc == 2 && std::strcmp(argv[1], "codecs") == 0) return kolmo::cli::print_codecs();
 

@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "codecs/log/log_codec.h"
+#include "codecs/log/log_format.h"
 #include "codecs/log/log_options.h"
 #include "kolmo/codec.h"
 #include "kolmo/container.h"
@@ -158,9 +160,91 @@ TEST(LogCodec, OptionsAndSpecs) {
   EXPECT_EQ((*make_encoder("log:logzip", 0))->spec(), "log:logzip=3");
   EXPECT_EQ((*make_encoder("log", 1))->spec(), "log:fast");
   EXPECT_EQ((*make_encoder("log:format=<A> <Content>", 0))->spec(), "log:format=<A> <Content>");
-  for (const char* bad : {"log:nope", "log:logzip=4", "log:format=<A> <B>", "log:format=<A><Content>",
+  EXPECT_EQ((*make_encoder("log:max", 0))->spec(), "log:max");
+  EXPECT_EQ((*make_encoder("log", 7))->spec(), "log:max");
+  EXPECT_EQ((*make_encoder("log", 6))->spec(), "log");
+  EXPECT_EQ((*make_encoder("log:cm=3", 0))->spec(), "log:max,cm=3");
+  EXPECT_EQ((*make_encoder("log:max,cm=5", 0))->spec(), "log:max");
+  for (const char* bad : {"log:nope", "log:logzip=4", "log:cm=0", "log:cm=10", "log:cm=", "log:format=<A> <B>", "log:format=<A><Content>",
                           "log:format=<A> <Content> x", "log:format=<A"}) {
     EXPECT_EQ(make_encoder(bad, 0).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+// The backend of each stream record of a payload (docs/log.md: line count, flags, 11 records).
+std::vector<std::uint8_t> stream_backends(const Bytes& payload) {
+  ByteReader in(payload);
+  (void)in.varint_at_most(UINT64_MAX, "lines");
+  (void)in.u8();
+  std::vector<std::uint8_t> backends;
+  for (int k = 0; k < logc::kStreamCount && in.ok(); ++k) {
+    backends.push_back(in.u8());
+    (void)in.varint_at_most(UINT64_MAX, "raw");
+    const std::uint64_t stored = in.varint_at_most(in.remaining(), "stored");
+    (void)in.bytes(static_cast<std::size_t>(stored));
+  }
+  EXPECT_TRUE(in.ok() && in.at_end());
+  return backends;
+}
+
+TEST(LogCodec, MaxModeCodesSomeStreamsWithCmAndRoundTrips) {
+  const Bytes input = testing::to_bytes(testing::structured_log(2000, 21));
+  const EncodedBlock normal = encode(input, "");
+  for (const std::string mode : {"max", "max,cm=1"}) {
+    const EncodedBlock block = encode(input, mode);
+    Bytes out(input.size());
+    ASSERT_TRUE(decode(block, out).ok()) << mode;
+    EXPECT_EQ(out, input) << mode;
+    const auto backends = stream_backends(block.payload);
+    EXPECT_NE(std::count(backends.begin(), backends.end(), logc::kBackendCm), 0) << mode;
+  }
+  // The default tries cm on the raw stream only.
+  const auto backends = stream_backends(normal.payload);
+  ASSERT_EQ(backends.size(), std::size_t{logc::kStreamCount});
+  for (std::size_t k = 0; k < backends.size(); ++k) {
+    if (k != logc::kRawStream) {
+      EXPECT_NE(backends[k], logc::kBackendCm) << "stream " << k;
+    }
+  }
+}
+
+// Free text makes a raw stream as large as the block: the default must not run cm (~1 MB/s) on
+// it. A log with a few raw lines among templated ones, where cm is a candidate for the raw
+// stream, still round-trips.
+TEST(LogCodec, DefaultModeTriesCmOnlyOnASmallRawStream) {
+  std::mt19937 rng(5);
+  static const char* const kWords[] = {"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog"};
+  std::string prose;
+  for (int line = 0; line < 3000; ++line) {
+    const int n = 3 + static_cast<int>(rng() % 9);
+    for (int w = 0; w < n; ++w) prose += std::string(w ? " " : "") + kWords[rng() % 8];
+    prose += "\n";
+  }
+  const Bytes text = testing::to_bytes(prose);
+  const EncodedBlock block = encode(text, "");
+  const auto backends = stream_backends(block.payload);
+  ASSERT_EQ(backends.size(), std::size_t{logc::kStreamCount});
+  EXPECT_NE(backends[logc::kRawStream], logc::kBackendCm);
+
+  std::string mixed = testing::structured_log(3000, 9);
+  for (int i = 0; i < 60; ++i) {
+    mixed += "java.lang.IllegalStateException: the worker pool was shut down while a task ran\n";
+  }
+  const Bytes input = testing::to_bytes(mixed);
+  const EncodedBlock with_raw = encode(input, "");
+  Bytes out(input.size());
+  ASSERT_TRUE(decode(with_raw, out).ok());
+  EXPECT_EQ(out, input);
+}
+
+TEST(LogCodec, MaxModeRoundTripsAdversarialLogs) {
+  for (const auto& [name, input] : testing::adversarial_logs()) {
+    if (input.size() > 100000) continue;  // cm codes ~1 MB/s at level 1: keep the test short
+    const EncodedBlock block = encode(input, "max,cm=1");
+    Bytes out(input.size(), 0xAA);
+    const Status s = decode(block, out);
+    ASSERT_TRUE(s.ok()) << name << ": " << s.to_string();
+    EXPECT_EQ(out, input) << name;
   }
 }
 

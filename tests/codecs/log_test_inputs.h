@@ -77,7 +77,7 @@ inline std::vector<std::pair<std::string, Bytes>> adversarial_logs() {
   add("CRLF", structured_log(200, 2, "\r\n"));
   std::string mixed = structured_log(100, 3);
   for (std::size_t i = 0; i < mixed.size(); i += 97) {
-    if (mixed[i] == '\n') mixed.insert(i, "\r");
+    if (mixed[i] == '\n') mixed.insert(mixed.begin() + static_cast<std::ptrdiff_t>(i), '\r');
   }
   add("mixed terminators", mixed);
   std::string multi;

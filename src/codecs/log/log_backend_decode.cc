@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include "codecs/log/log_backend.h"
+#include "codecs/cm/cm_decode.h"
 #include "codecs/o2/o2_decode.h"
 
 namespace kolmo::logc {
@@ -43,13 +44,14 @@ Status lzma_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits&
   return ok_status();
 }
 
-Status o2_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits) {
+// o2 and cm streams: [params length u8][params][payload], decoded by the codec's own decoder.
+Status model_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits, DecodeFn decode) {
   if (stored.empty() || stored[0] + std::size_t{1} > stored.size()) {
-    return corrupt_data("log: o2 stream without its parameters");
+    return corrupt_data("log: model stream without its parameters");
   }
   const ByteSpan params = stored.subspan(1, stored[0]);
   const ByteSpan payload = stored.subspan(1 + stored[0]);
-  return decode_o2_block(params, payload, out, limits);
+  return decode(params, payload, out, limits);
 }
 
 }  // namespace
@@ -79,8 +81,11 @@ Expected<Bytes> read_stream(ByteReader& in, std::uint64_t raw_size_limit,
     case kBackendLzma:
       KOLMO_RETURN_IF_ERROR(lzma_decompress(stored, out, limits));
       break;
+    case kBackendO2:
+      KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, &decode_o2_block));
+      break;
     default:
-      KOLMO_RETURN_IF_ERROR(o2_decompress(stored, out, limits));
+      KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, &decode_cm_block));
       break;
   }
   return out;

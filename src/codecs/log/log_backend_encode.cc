@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 
+#include "codecs/cm/cm_encode.h"
 #include "codecs/o2/o2_model.h"
 #include "codecs/o2/o2_params.h"
 #include "entropy/binary_coder.h"
@@ -87,22 +88,37 @@ std::optional<Bytes> o2_compress(ByteSpan data, int level, BackendScratch& scrat
   return out;
 }
 
+// Through cm's public encoder: [params length u8][cm params][cm payload].
+std::optional<Bytes> cm_compress(ByteSpan data, int level) {
+  auto encoder = make_cm_encoder(std::to_string(level), 0);
+  if (!encoder.ok()) return std::nullopt;
+  EncodedBlock block;
+  if (!(*encoder)->encode_block(data, block).ok() || block.params.size() > 255) return std::nullopt;
+  Bytes out;
+  out.reserve(1 + block.params.size() + block.payload.size());
+  out.push_back(static_cast<std::uint8_t>(block.params.size()));
+  out.insert(out.end(), block.params.begin(), block.params.end());
+  out.insert(out.end(), block.payload.begin(), block.payload.end());
+  return out;
+}
+
 // The candidate backend that makes the first sample_bytes of data smallest.
 BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, BackendScratch& scratch) {
   const ByteSpan sample = data.first(std::min(data.size(), choice.sample_bytes));
   BackendChoice only = choice;
-  only.zstd = only.lzma = only.o2 = false;
+  only.zstd = only.lzma = only.o2 = only.cm = false;
   std::size_t best = SIZE_MAX;
   auto consider = [&](bool allowed, std::optional<Bytes> b, bool BackendChoice::*flag) {
     if (allowed && b && b->size() < best) {
       best = b->size();
-      only.zstd = only.lzma = only.o2 = false;
+      only.zstd = only.lzma = only.o2 = only.cm = false;
       only.*flag = true;
     }
   };
   consider(choice.zstd, choice.zstd ? zstd_compress(sample, choice.zstd_level) : std::nullopt, &BackendChoice::zstd);
   consider(choice.lzma, choice.lzma ? lzma_compress(sample, choice.lzma_extreme) : std::nullopt, &BackendChoice::lzma);
   consider(choice.o2, choice.o2 ? o2_compress(sample, choice.o2_level, scratch) : std::nullopt, &BackendChoice::o2);
+  consider(choice.cm, choice.cm ? cm_compress(sample, choice.cm_level) : std::nullopt, &BackendChoice::cm);
   return only;
 }
 
@@ -140,8 +156,8 @@ Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested, 
     if (choice.zstd) consider(kBackendZstd, zstd_compress(data, choice.zstd_level));
     if (data.size() >= choice.min_size_for_models) {
       if (choice.lzma) consider(kBackendLzma, lzma_compress(data, choice.lzma_extreme));
-
       if (choice.o2) consider(kBackendO2, o2_compress(data, choice.o2_level, scratch));
+      if (choice.cm) consider(kBackendCm, cm_compress(data, choice.cm_level));
     }
   }
   out.push_back(best);

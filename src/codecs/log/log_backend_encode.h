@@ -22,6 +22,9 @@ struct BackendChoice {
   bool lzma_extreme = false;
   bool o2 = true;
   int o2_level = 9;
+  // The cm context-mixing codec (through its public encoder): strongest and slowest.
+  bool cm = false;
+  int cm_level = 5;
   // Streams smaller than this skip o2 and lzma (their fixed costs dominate).
   std::size_t min_size_for_models = 0;
   // Streams larger than this pick their backend on their first sample_bytes, then run only the

@@ -6,25 +6,13 @@
 
 #include "codecs/log/log_backend.h"
 #include "codecs/log/log_column_decode.h"
+#include "codecs/log/log_decoded_block.h"
 #include "codecs/log/log_format.h"
 
 namespace kolmo {
 namespace {
 
 using namespace logc;
-
-struct DecodedTemplate {
-  std::vector<std::string_view> tokens;  // views into the meta stream
-  std::vector<std::uint8_t> wild;
-  std::vector<std::uint32_t> columns;    // column index per wild token
-  std::size_t lines = 0;
-};
-
-struct Layout {
-  std::vector<std::string_view> literals;
-  std::vector<DecodedTemplate> templates;
-  std::vector<std::uint32_t> ids;
-};
 
 std::string_view read_string(ByteReader& r, std::size_t max, std::string_view what) {
   const std::uint64_t n = r.varint_at_most(max, what);
@@ -81,25 +69,6 @@ class OutputWriter {
   std::size_t pos_ = 0;
 };
 
-std::string_view take_value(const std::string& arena, DecodedColumn& c) {
-  const std::uint32_t begin = c.next == 0 ? c.begin : c.ends[c.next - 1];
-  const std::uint32_t end = c.ends[c.next++];
-  return std::string_view(arena).substr(begin, end - begin);
-}
-
-struct RawCursor {
-  ByteSpan raw;
-  std::size_t pos = 0;
-  Expected<std::string_view> next() {
-    const auto* start = raw.data() + pos;
-    const void* nl = std::memchr(start, '\n', raw.size() - pos);
-    if (nl == nullptr) return corrupt_data("log: raw stream ends inside a line");
-    const auto len = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - start);
-    pos += len + 1;
-    return std::string_view(reinterpret_cast<const char*>(start), len);
-  }
-};
-
 Status rebuild(const Layout& layout, std::vector<DecodedColumn>& columns, const std::string& arena,
                ByteSpan eol, ByteSpan raw, bool no_final_newline, MutableByteSpan output) {
   OutputWriter out(output);
@@ -146,22 +115,24 @@ Status rebuild(const Layout& layout, std::vector<DecodedColumn>& columns, const 
 
 }  // namespace
 
-Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
-                        const DecodeLimits& limits) {
+namespace logc {
+
+Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size,
+                      const DecodeLimits& limits, DecodedBlock& block) {
   if (params.size() != 1 || params[0] != kPayloadVersion) {
     return params.size() == 1 ? unsupported("log: unknown payload version")
                               : corrupt_data("log: bad block parameters");
   }
   ByteReader in(payload);
-  const std::uint64_t lines = in.varint_at_most(output.size(), "log line count");
+  const std::uint64_t lines = in.varint_at_most(output_size, "log line count");
   const std::uint8_t flags = in.u8();
   KOLMO_RETURN_IF_ERROR(in.status());
   if (flags > kFlagNoFinalNewline) return corrupt_data("log: unknown flags");
   // Every stream is bounded by what the block's bytes could need (numbers take at most 10
   // varint bytes per digit), and all of them together by the memory limit.
-  const std::uint64_t stream_limit = 16 * std::uint64_t{output.size()} + 4096;
-  std::uint64_t used = output.size();
-  Bytes streams[kStreamCount];
+  const std::uint64_t stream_limit = 16 * std::uint64_t{output_size} + 4096;
+  std::uint64_t used = output_size;
+  Bytes (&streams)[kStreamCount] = block.streams;
   for (Bytes& s : streams) {
     KOLMO_ASSIGN_OR_RETURN(s, read_stream(in, stream_limit, limits));
     used += s.size();
@@ -169,7 +140,7 @@ Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan outpu
   }
   if (!in.at_end()) return corrupt_data("log: payload has trailing bytes");
 
-  Layout layout;
+  Layout& layout = block.layout;
   ByteReader meta(streams[kMetaStream]);
   const std::uint64_t fields = meta.varint_at_most(kMaxHeaderFields, "log header field count");
   for (std::uint64_t i = 0; i <= fields && meta.ok(); ++i) {
@@ -197,12 +168,13 @@ Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan outpu
     for (const auto w : t.wild) wild += w;
     values += std::uint64_t{t.lines} * wild;
   }
-  if (values > 2 * std::uint64_t{output.size()} + 2) return corrupt_data("log: more values than the block can hold");
+  if (values > 2 * std::uint64_t{output_size} + 2) return corrupt_data("log: more values than the block can hold");
   if (used + values * 8 > limits.memory_bytes) return limit_exceeded("log: columns exceed the memory limit");
   ByteReader header_numbers(streams[kHeaderNumberStream]);
   ByteReader header_indices(streams[kHeaderIndexStream]);
-  ColumnSources src{&meta, streams[kHeaderTextStream], 0, &header_numbers, &header_indices, {}, output.size(), {}};
-  std::vector<DecodedColumn> columns(static_cast<std::size_t>(fields));
+  ColumnSources src{&meta, streams[kHeaderTextStream], 0, &header_numbers, &header_indices, {}, output_size, {}};
+  std::vector<DecodedColumn>& columns = block.columns;
+  columns.resize(static_cast<std::size_t>(fields));
   for (DecodedColumn& c : columns) KOLMO_RETURN_IF_ERROR(read_column(src, header_lines, c));
   if (src.text_pos != src.text.size() || !header_numbers.at_end() || !header_indices.at_end()) {
     return corrupt_data("log: header streams hold bytes no column used");
@@ -224,8 +196,19 @@ Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan outpu
   if (!meta.at_end() || src.text_pos != src.text.size() || !numbers.at_end() || !indices.at_end()) {
     return corrupt_data("log: streams hold bytes no column used");
   }
-  return rebuild(layout, columns, src.arena, streams[kEolStream], streams[kRawStream],
-                 (flags & kFlagNoFinalNewline) != 0, output);
+  block.arena = std::move(src.arena);
+  block.no_final_newline = (flags & kFlagNoFinalNewline) != 0;
+  return ok_status();
+}
+
+}  // namespace logc
+
+Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
+                        const DecodeLimits& limits) {
+  DecodedBlock block;
+  KOLMO_RETURN_IF_ERROR(read_log_block(params, payload, output.size(), limits, block));
+  return rebuild(block.layout, block.columns, block.arena, block.streams[kEolStream],
+                 block.streams[kRawStream], block.no_final_newline, output);
 }
 
 }  // namespace kolmo

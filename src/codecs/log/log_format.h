@@ -37,7 +37,8 @@ enum Backend : std::uint8_t {
   kBackendZstd = 1,
   kBackendLzma = 2,  // raw LZMA2; the first 2 bytes are dict log2 and lc + 5 lp + 25 pb
   kBackendO2 = 3,    // the first byte is the o2 params length, then the params
-  kBackendCount = 4,
+  kBackendCm = 4,    // the first byte is the cm params length, then the params (log:max)
+  kBackendCount = 5,
 };
 
 // The text, number and index streams of header columns (true) or template columns (false).

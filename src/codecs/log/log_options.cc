@@ -3,6 +3,10 @@
 #include "codecs/log/log_format.h"
 
 namespace kolmo::logc {
+namespace {
+constexpr int kMaxModeMinLevel = 7;  // kolmo -7..-9 select log:max
+constexpr int kDefaultCmLevel = 5;
+}  // namespace
 
 Expected<HeaderFormat> parse_header_format(std::string_view text) {
   HeaderFormat f;
@@ -38,6 +42,8 @@ Expected<HeaderFormat> parse_header_format(std::string_view text) {
 Expected<LogOptions> parse_log_options(std::string_view options, int level) {
   LogOptions o;
   if (level == 1 || level == 2) o.mode = EncoderMode::kFast;
+  if (level >= kMaxModeMinLevel) o.mode = EncoderMode::kMax;
+  int cm_level = kDefaultCmLevel;
   while (!options.empty()) {
     std::string_view item;
     if (options.substr(0, 7) == "format=") {
@@ -52,6 +58,14 @@ Expected<LogOptions> parse_log_options(std::string_view options, int level) {
       o.mode = EncoderMode::kFast;
     } else if (item == "default") {
       o.mode = EncoderMode::kDefault;
+    } else if (item == "max") {
+      o.mode = EncoderMode::kMax;
+    } else if (item.substr(0, 3) == "cm=") {
+      if (item.size() != 4 || item[3] < '1' || item[3] > '9') {
+        return invalid_argument("log: cm level must be 1..9, got '" + std::string(item) + "'");
+      }
+      cm_level = item[3] - '0';
+      o.mode = EncoderMode::kMax;
     } else if (item == "logzip" || item.substr(0, 7) == "logzip=") {
       o.mode = EncoderMode::kLogzip;
       if (item.size() > 7) {
@@ -66,7 +80,7 @@ Expected<LogOptions> parse_log_options(std::string_view options, int level) {
       o.format_text = std::string(item.substr(7));
     } else {
       return invalid_argument("log: unknown option '" + std::string(item) +
-                              "' (known: fast, logzip[=1..3], format=...)");
+                              "' (known: fast, max, cm=1..9, logzip[=1..3], format=...)");
     }
   }
   switch (o.mode) {
@@ -74,6 +88,13 @@ Expected<LogOptions> parse_log_options(std::string_view options, int level) {
       // lzma and o2 on every stream; zstd -19 rarely wins against lzma and would cost a pass.
       o.backends = BackendChoice{.zstd = false, .lzma = true, .lzma_extreme = false, .o2 = true, .o2_level = 9};
       o.backends.min_size_for_models = 0;
+      o.backends.sample_above = 128 << 10;
+      o.cm_on_small_raw_stream = true;
+      break;
+    case EncoderMode::kMax:
+      // The default's candidates plus cm, which wins on most text streams.
+      o.backends = BackendChoice{.zstd = false, .lzma = true, .lzma_extreme = false, .o2 = true, .o2_level = 9,
+                                 .cm = true, .cm_level = cm_level};
       o.backends.sample_above = 128 << 10;
       break;
     case EncoderMode::kFast:
@@ -90,6 +111,10 @@ Expected<LogOptions> parse_log_options(std::string_view options, int level) {
 std::string log_options_spec(const LogOptions& o) {
   std::string s = "log";
   if (o.mode == EncoderMode::kFast) s += ":fast";
+  if (o.mode == EncoderMode::kMax) {
+    s += ":max";
+    if (o.backends.cm_level != kDefaultCmLevel) s += ",cm=" + std::to_string(o.backends.cm_level);
+  }
   if (o.mode == EncoderMode::kLogzip) s += ":logzip=" + std::to_string(o.logzip_level);
   if (o.has_format) s += std::string(s == "log" ? ":" : ",") + "format=" + o.format_text;
   return s;

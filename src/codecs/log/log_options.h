@@ -1,6 +1,8 @@
 // Options of the log encoder, parsed from the spec text after "log:".
 //   log                      default: kolmo's own model, every backend tried per stream
 //   log:fast                 the same streams, zstd only (speed first)
+//   log:max                  the default's backends plus cm (ratio first; also levels 7-9)
+//   log:max,cm=N             cm at level N (1..9, default 5)
 //   log:logzip[=1|2|3]       the Logzip method (IR level 1, 2 or 3, default 3), lzma backend
 //   ...,format=<A> <B>: <Content>   a Loghub-style header format (must come last: it may hold ',')
 #pragma once
@@ -14,7 +16,7 @@
 
 namespace kolmo::logc {
 
-enum class EncoderMode { kDefault, kFast, kLogzip };
+enum class EncoderMode { kDefault, kFast, kMax, kLogzip };
 
 // The header of a line: literal[0] field literal[1] field ... field literal[H] content.
 struct HeaderFormat {
@@ -29,6 +31,8 @@ struct LogOptions {
   HeaderFormat format;       // used when has_format
   std::string format_text;   // as given, for spec()
   BackendChoice backends;
+  // Default mode: cm level 1 is also tried on the raw stream when it is small (log_encode.cc).
+  bool cm_on_small_raw_stream = false;
   // Drain-style merging: join a template group when at least this share (in 1/16) of tokens agree.
   int merge_similarity16 = 12;
 };
