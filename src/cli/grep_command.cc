@@ -25,10 +25,11 @@ struct GrepArgs {
   std::string pattern;
   std::string file;
   bool stats = false;
+  bool help = false;
 };
 
-void print_usage() {
-  std::fprintf(stderr,
+void print_usage(std::FILE* to) {
+  std::fprintf(to,
                "usage: kolmo grep [-F] [--stats] PATTERN FILE.kmo\n"
                "  prints the lines that contain PATTERN (a fixed string), as\n"
                "  `kolmo -dc FILE.kmo | grep -a -F PATTERN` does; --stats reports on stderr how\n"
@@ -46,6 +47,9 @@ bool parse_args(int argc, char** argv, GrepArgs& a) {
       // Fixed strings are the only kind supported; -F is accepted for grep's spelling.
     } else if (!options_done && arg == "--stats") {
       a.stats = true;
+    } else if (!options_done && (arg == "-h" || arg == "--help")) {
+      a.help = true;
+      return true;
     } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
       std::fprintf(stderr, "kolmo grep: unknown option '%s' (regular expressions are not supported)\n", argv[i]);
       return false;
@@ -172,8 +176,12 @@ Status grep_file(const GrepArgs& a, LineMatcher& m, Totals& totals) {
 int grep_main(int argc, char** argv) {
   GrepArgs a;
   if (!parse_args(argc, argv, a)) {
-    print_usage();
+    print_usage(stderr);
     return kError;
+  }
+  if (a.help) {
+    print_usage(stdout);
+    return 0;
   }
   LineMatcher m(a.pattern);
   Totals totals;

@@ -110,6 +110,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   CLI::App app{"kolmo: compress and decompress .kmo files\n"
                "  kolmo [OPTIONS] [FILE...]   no FILE or '-': stdin to stdout\n"
                "  kolmo bench ...             the benchmark harness (kolmo bench --help)\n"
+               "  kolmo grep PATTERN FILE.kmo print the lines containing PATTERN (kolmo grep --help)\n"
+               "  kolmo llm ...               run a language model, measure KV methods (kolmo llm --help)\n"
                "  kolmo codecs                same as --list-codecs",
                "kolmo"};
   app.footer(
