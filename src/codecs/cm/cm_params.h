@@ -1,7 +1,7 @@
 // The cm block parameters: everything the decoder needs to rebuild the encoder's model. They are
 // stored in the block header, so one decoder reads every level.
 //
-// Layout (4 bytes): version (2), level 1..9 (which model components run: see level_config()),
+// Layout (4 bytes): version (3), level 1..9 (which model components run: see level_config()),
 // log2 of the hashed context slots (kMinHashBits..kMaxHashBits), log2 of the match model's
 // index entries (kMinMatchBits..kMaxMatchBits). The table sizes follow the block size at encode
 // time (small blocks get small, cache-friendly tables) but never exceed the level's maximum.
@@ -15,7 +15,10 @@
 namespace kolmo::cm {
 
 // Version 2: levels 5-9 gained markup contexts, the run model (level 5) and a 6th mixer selector.
-constexpr std::uint8_t kParamsVersion = 2;
+// Version 3: levels 5-9 start their mixer weights smaller and choose the first weight set by the
+// longest order seen; level 9 gained confidence inputs, two SSE stages, three text contexts and
+// two more mixer selectors.
+constexpr std::uint8_t kParamsVersion = 3;
 constexpr int kMinHashBits = 12, kMaxHashBits = 26;
 constexpr int kMinMatchBits = 10, kMaxMatchBits = 24;
 
