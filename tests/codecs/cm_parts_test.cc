@@ -81,5 +81,22 @@ TEST(CmParams, SerializeParseRoundTripAndSizesFollowTheBlock) {
   }
 }
 
+TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
+  for (int level = 1; level <= 9; ++level) {
+    const LevelConfig c = level_config(level);
+    EXPECT_GE(c.mixer_selectors, 1) << level;
+    EXPECT_LE(c.mixer_selectors, Mixer::kMaxSets) << level;
+    EXPECT_GE(c.apms, 1) << level;
+    EXPECT_LE(c.apms, 3) << level;
+    EXPECT_GT(c.initial_weight, 0) << level;
+    EXPECT_EQ(c.contexts >> kContextKinds, 0u) << level;  // only known context kinds
+  }
+  // Stronger levels model a superset of the contexts of weaker ones from level 5 on.
+  for (int level = 6; level <= 9; ++level) {
+    const std::uint32_t below = level_config(level - 1).contexts;
+    EXPECT_EQ(level_config(level).contexts & below, below) << level;
+  }
+}
+
 }  // namespace
 }  // namespace kolmo::cm

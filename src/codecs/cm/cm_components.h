@@ -123,8 +123,8 @@ class Apm {
 // fixed point; sums are 64-bit and reduced in input order.
 class Mixer {
  public:
-  static constexpr int kMaxInputs = 48;
-  static constexpr int kMaxSets = 6;
+  static constexpr int kMaxInputs = 128;
+  static constexpr int kMaxSets = 8;
 
   // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each
   // selector; rate: learning rate (larger = faster).

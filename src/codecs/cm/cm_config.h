@@ -29,6 +29,9 @@ enum ContextKind : std::uint8_t {
   kOrder12,      // the last 12 bytes
   kOrder16,      // the last 16 bytes
   kWordLast,     // the current word, the byte before its first letter and the last byte
+  kWordLetters,  // the current word and the first letters of the three words before it
+  kLineStart,    // the first two bytes of the current line, the column (capped) and the last byte
+  kWordNext,     // the current word and the word that followed the last word's previous occurrence
   kContextKinds,
 };
 
@@ -37,12 +40,18 @@ struct LevelConfig {
   int max_hash_bits = 22;
   int max_match_bits = 20;
   int match_min_len = 6;        // bytes of context a match model candidate must share (<= 8)
-  int mixer_selectors = 1;      // weight-set selectors (1..6, see Model::predict); more than one
+  int mixer_selectors = 1;      // weight-set selectors (1..8, see Model::predict); more than one
                                 // adds a second mixer layer
   int apms = 1;                 // SSE stages (1..3)
   int apm_rate = 7;             // SSE points move 1/2^apm_rate of the way to each bit
   int mixer_rate = 16;
+  int initial_weight = 19660;   // 16.16 starting weight of each model's main mixer input
   bool run_model = false;       // per context: the byte that followed it last, and how often
+  bool confidence_inputs = false;  // per context two more mixer inputs: the stretch again when the
+                                   // bit history is deterministic, and p - 1/2 (linear)
+  bool select_by_order = false;    // the first selector: match, else the longest order seen
+                                   // (not the number of contexts seen)
+  bool match_sse = false;          // two more SSE stages: order 3 (hashed) and the match state
 };
 
 LevelConfig level_config(int level);

@@ -49,6 +49,8 @@ class Model {
   void update_runs(std::uint8_t byte);
   void add_run_inputs();
   int match_length_bucket() const;
+  std::uint32_t match_context() const;
+  std::uint64_t line_start_context() const;
   int add_match_inputs();
   void select_weight_sets(int seen, int match_state);
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
@@ -77,7 +79,7 @@ class Model {
   AdaptiveMap state_maps_[kMaxContexts];
   AdaptiveMap order0_, match_map_;
   Mixer mixer_;
-  Apm apm_[3];
+  Apm apm_[5];
 
   std::uint32_t c0_ = 1;      // bit-tree node of the current byte: 1, then 1 followed by its bits
   std::uint32_t nibble_ = 1;  // the same within the current nibble (1..15)
@@ -87,6 +89,8 @@ class Model {
   std::uint32_t classes_ = 0;  // byte_class of the last 3 bytes, base 6
   std::uint32_t word_ = 0, previous_word_ = 0, word_before_ = 0;
   std::uint32_t byte_before_word_ = 0;  // the byte before the current (or last) word's first letter
+  std::uint32_t first_letter_ = 0;      // the current (or last) word's first letter
+  std::uint32_t first_letters_ = 0;     // the first letters of the three words before it
   // Markup nesting: [[ ]] and {{ }} depth (0..2 each), inside < >, inside & ;.
   std::uint32_t brackets_ = 0, braces_ = 0, in_tag_ = 0, in_entity_ = 0;
   std::uint32_t markup() const { return brackets_ + 3 * braces_ + 9 * in_tag_ + 18 * in_entity_; }
@@ -96,9 +100,12 @@ class Model {
   std::uint64_t line_start_ = 0, previous_line_start_ = 0;  // positions after the last two '\n'
   std::uint16_t after1_[256] = {};     // per byte value: the two bytes that followed it last
   std::unique_ptr<std::uint16_t[]> after2_;  // the same per pair of bytes (65536 entries)
+  std::unique_ptr<std::uint32_t[]> word_after_;  // per word (hash >> 16): the word that followed it
   std::uint64_t match_ptr_ = 0;
   std::uint32_t match_len_ = 0;
   int expected_bit_ = 0;
+  int longest_ = 0;  // the longest order context whose node was seen before (1..9, 0: none)
+  int order_rank_[kMaxContexts] = {};  // per context: its order_rank()
 };
 
 }  // namespace kolmo::cm

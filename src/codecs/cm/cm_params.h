@@ -16,7 +16,9 @@
 namespace kolmo::cm {
 
 // Version 2: levels 5-9 gained markup contexts, the run model (level 5) and a 6th mixer selector.
-// Version 3: the transform byte.
+// Version 3: the transform byte; levels 5-9 start their mixer weights smaller and choose the first
+// weight set by the longest order seen; level 9 gained confidence inputs, two SSE stages, three text
+// contexts and two more mixer selectors.
 constexpr std::uint8_t kParamsVersion = 3;
 constexpr int kMinHashBits = 12, kMaxHashBits = 26;
 constexpr int kMinMatchBits = 10, kMaxMatchBits = 24;

@@ -1,0 +1,97 @@
+// The byte-level state that the cm model's contexts read, updated once per byte: the current
+// and previous words, character classes, the markup nesting, line starts and the bytes that
+// followed recent ones (indirect contexts). Split from cm_model.cc, which builds the contexts
+// from this state and predicts the bits.
+#include "codecs/cm/cm_model.h"
+
+namespace kolmo::cm {
+
+namespace {
+// A coarse class of a byte for mixer contexts: lower, upper, digit, space, punctuation, other.
+std::uint32_t byte_class(std::uint8_t b) {
+  if (b >= 'a' && b <= 'z') return 0;
+  if (b >= 'A' && b <= 'Z') return 1;
+  if (b >= '0' && b <= '9') return 2;
+  if (b == ' ' || b == '\n' || b == '\t' || b == '\r') return 3;
+  if (b < 128) return 4;
+  return 5;
+}
+}  // namespace
+
+void Model::update_word(std::uint8_t byte) {
+  classes_ = (classes_ * 6 + byte_class(byte)) % 216;
+  std::uint32_t letter = 0;
+  if (byte >= 'a' && byte <= 'z') letter = byte;
+  if (byte >= 'A' && byte <= 'Z') letter = byte + ('a' - 'A');  // case folded
+  if (byte >= 128) letter = byte;                                 // UTF-8 letters and the like
+  if (letter != 0) {
+    if (word_ == 0) {
+      byte_before_word_ = (c4_ >> 8) & 0xff;
+      first_letter_ = letter;
+    }
+    word_ = (word_ + letter + 1) * 0x2F0B3A49u;
+  } else if (word_ != 0) {
+    first_letters_ = ((first_letters_ << 8) | first_letter_) & 0xffffff;
+    word_before_ = previous_word_;
+    word_after_[previous_word_ >> 16] = word_;  // the word that followed previous_word_
+    previous_word_ = word_;
+    word_ = 0;
+  }
+}
+
+// MediaWiki/XML markup state for the kWiki context and the 6th mixer selector: enwik8's text
+// changes its statistics inside links, templates, tags and entities.
+void Model::update_markup(std::uint8_t byte) {
+  switch (byte) {
+    case '[': if (brackets_ < 2) ++brackets_; break;
+    case ']': if (brackets_ > 0) --brackets_; break;
+    case '{': if (braces_ < 2) ++braces_; break;
+    case '}': if (braces_ > 0) --braces_; break;
+    case '<': in_tag_ = 1; break;
+    case '>': in_tag_ = 0; break;
+    case '&': in_entity_ = 1; break;
+    case ';': case ' ': case '\n': in_entity_ = 0; break;
+    default: break;
+  }
+  if (byte == '\n') brackets_ = braces_ = in_tag_ = 0;  // markup rarely spans lines; recover fast
+}
+
+// The bytes `from` .. `to` back (1 = the last byte), the nearer ones in the lower bits; 0 before
+// the block's start.
+std::uint64_t Model::older_bytes(int from, int to) const {
+  std::uint64_t v = 0;
+  for (int k = to; k >= from; --k) {
+    v <<= 8;
+    const auto back = static_cast<std::uint64_t>(k);
+    if (position_ >= back) v |= history_[position_ - back];
+  }
+  return v;
+}
+
+void Model::update_lines_and_indirect(std::uint8_t byte) {
+  // c4_ still holds the bytes before `byte`.
+  after1_[c4_ & 0xff] = static_cast<std::uint16_t>((after1_[c4_ & 0xff] << 8) | byte);
+  after2_[c4_ & 0xffff] = static_cast<std::uint16_t>((after2_[c4_ & 0xffff] << 8) | byte);
+  if (byte == '\n') {
+    previous_line_start_ = line_start_;
+    line_start_ = position_ + 1;
+  }
+}
+
+// The first two bytes of the current line, its column (capped at 63) and the last byte.
+std::uint64_t Model::line_start_context() const {
+  const std::uint64_t column = position_ - line_start_;
+  std::uint64_t v = column < 63 ? column : 63;
+  if (column >= 1) v |= std::uint64_t{history_[line_start_]} << 8;
+  if (column >= 2) v |= std::uint64_t{history_[line_start_ + 1]} << 16;
+  return v | (std::uint64_t{c4_ & 0xff} << 24);
+}
+
+// The byte in the previous line at the column of the next byte (0 past its end).
+std::uint32_t Model::byte_above() const {
+  const std::uint64_t column = position_ - line_start_;
+  const std::uint64_t above = previous_line_start_ + column;
+  return above < line_start_ ? history_[above] : 0;
+}
+
+}  // namespace kolmo::cm
