@@ -29,9 +29,14 @@ enum class CodecId : std::uint16_t {
   kLog = 6,
 };
 
-// Limits a decoder must respect for its own working memory (models, tables, windows).
+// Limits a decoder must respect for its own working memory (models, tables, windows), and the
+// threads it may use.
 struct DecodeLimits {
   std::uint64_t memory_bytes = std::uint64_t{1} << 31;
+  // Threads the decoder may use for this one block, its calling thread included (>= 1): the share
+  // of -T that the container can spare for the block (all of it when the block is the only one in
+  // flight). Codecs may ignore it; the decoded bytes never depend on it.
+  unsigned threads = 1;
 };
 
 // What one encoded block carries besides its payload: parameters the decoder needs
@@ -47,6 +52,13 @@ class BlockEncoder {
   virtual ~BlockEncoder() = default;
   // Compresses one independent block. Must be thread-safe (const, no shared mutable state).
   virtual Status encode_block(ByteSpan input, EncodedBlock& out) const = 0;
+  // The same with a thread budget for this one block, the calling thread included (>= 1; see
+  // DecodeLimits::threads). The output must be identical for every budget. The container calls
+  // this; codecs that never split a block keep the default.
+  virtual Status encode_block_threaded(ByteSpan input, EncodedBlock& out,
+                                       unsigned /*threads*/) const {
+    return encode_block(input, out);
+  }
   // The block size this encoder works best with (the container splits input into such blocks).
   virtual std::uint64_t preferred_block_size() const = 0;
   // Memory the encoder needs per block in flight, beyond input and output (for --memory checks

@@ -19,9 +19,9 @@ Expected<std::uint16_t> codec_id_of(const BlockEncoder& encoder) {
 }
 
 Expected<EncodedFrame> encode_frame(const BlockEncoder& encoder, std::uint16_t codec_id,
-                                    const Bytes& input) {
+                                    const Bytes& input, unsigned threads) {
   EncodedBlock encoded;
-  KOLMO_RETURN_IF_ERROR(encoder.encode_block(input, encoded));
+  KOLMO_RETURN_IF_ERROR(encoder.encode_block_threaded(input, encoded, threads));
   BlockHeader header;
   header.codec_id = codec_id;
   header.original_size = static_cast<std::uint32_t>(input.size());
@@ -59,6 +59,7 @@ BlockPipeline::BlockPipeline(ByteSink& out, unsigned threads, ProgressFn progres
     : out_(out),
       progress_(std::move(progress)),
       progress_total_(progress_total),
+      threads_(std::max(1u, std::min(threads, kMaxThreads))),
       pool_(threads <= 1 ? 0 : std::min(threads, kMaxThreads)),
       max_in_flight_(threads <= 1 ? 1 : 2 * std::size_t{std::min(threads, kMaxThreads)}) {}
 
@@ -86,8 +87,13 @@ Status BlockPipeline::add_block(Bytes input, const BlockEncoder& encoder, std::u
   content_hash_.update(input);
   content_size_ += input.size();
   const BlockEncoder* enc = &encoder;
-  in_flight_.push_back(pool_.submit(
-      [enc, codec_id, in = std::move(input)] { return encode_frame(*enc, codec_id, in); }));
+  // The block's thread budget: -T divided among the frames in flight with it (a lone block gets
+  // every thread). Codecs that split a block use it; no output depends on it.
+  const unsigned share = static_cast<unsigned>(
+      std::max<std::size_t>(1, threads_ / (in_flight_.size() + 1)));
+  in_flight_.push_back(pool_.submit([enc, codec_id, share, in = std::move(input)] {
+    return encode_frame(*enc, codec_id, in, share);
+  }));
   return ok_status();
 }
 

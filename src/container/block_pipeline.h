@@ -29,9 +29,9 @@ struct EncodedFrame {
 };
 
 // One independent block to one complete frame, falling back to `store` when coding does not
-// shrink it. Thread-safe.
+// shrink it; the codec may use `threads` threads for it. Thread-safe.
 Expected<EncodedFrame> encode_frame(const BlockEncoder& encoder, std::uint16_t codec_id,
-                                    const Bytes& input);
+                                    const Bytes& input, unsigned threads = 1);
 
 class BlockPipeline {
  public:
@@ -72,6 +72,7 @@ class BlockPipeline {
   ByteSink& out_;
   ProgressFn progress_;
   std::uint64_t progress_total_;
+  unsigned threads_;  // -T: shared by the blocks in flight (see add_block)
   ThreadPool pool_;
   std::size_t max_in_flight_;
   std::deque<std::future<Expected<EncodedFrame>>> in_flight_;

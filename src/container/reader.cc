@@ -223,10 +223,14 @@ class StreamDecompressor {
     PendingBlock pending;
     pending.buffer_bytes = need;
     pending.end_offset = reader_.offset();
-    pending.result = pool_.submit(
-        [h = std::move(*header), codec, body = std::move(body), codec_memory = *budget] {
-          return kmo::decode_block_body(h, *codec, body, codec_memory);
-        });
+    // The block's thread budget: -T divided among the blocks in flight with it (a lone block gets
+    // every thread). Codecs that split a block use it; no output depends on it.
+    const unsigned share = static_cast<unsigned>(std::max<std::size_t>(
+        1, std::min(opts_.threads, kMaxThreads) / (pending_.size() + 1)));
+    pending.result = pool_.submit([h = std::move(*header), codec, body = std::move(body),
+                                   codec_memory = *budget, share] {
+      return kmo::decode_block_body(h, *codec, body, codec_memory, share);
+    });
     in_flight_bytes_ += need;
     pending_.push_back(std::move(pending));
     return ok_status();

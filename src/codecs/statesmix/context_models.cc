@@ -122,7 +122,7 @@ void ContextModels::add_entry(Table& t, Slot& s, std::uint32_t token) {
   ++s.n;
 }
 
-void ContextModels::add_biases(const std::vector<std::uint32_t>& history, float s,
+KOLMO_SSM_HOT void ContextModels::add_biases(const std::vector<std::uint32_t>& history, float s,
                                float* logits) {
   const float prior = s * kCountLambda;
   for (std::uint32_t j = 0; j < ve_; ++j) logits[j] += prior * log_counts_[j];

@@ -6,8 +6,9 @@
 
 namespace kolmo::statesmix {
 
-Engine::Engine(std::uint32_t ve, std::uint64_t n_tokens, std::uint32_t table_bits)
-    : ve_(ve), model_(ve), contexts_(ve, n_tokens, table_bits) {
+Engine::Engine(std::uint32_t ve, std::uint64_t n_tokens, std::uint32_t table_bits,
+               unsigned threads)
+    : ve_(ve), model_(ve, threads), contexts_(ve, n_tokens, table_bits) {
   history_.reserve(n_tokens);
   ssm_logits_.assign(model_.padded_vocab(), 0.0f);
   mixed_.assign(ve, 0.0f);
@@ -26,7 +27,7 @@ int Engine::train_iterations(std::uint64_t chunk_index) const {
   return 2;
 }
 
-void Engine::predict() {
+KOLMO_SSM_HOT void Engine::predict() {
   const std::size_t n = history_.size();
   float s = 1.0f;  // before the first SSM forward pass: SSM logits 0 and s = 1
   if (n == 0) {

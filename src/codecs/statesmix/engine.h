@@ -25,7 +25,9 @@ constexpr float kScaleMax = 2.5f;
 
 class Engine {
  public:
-  Engine(std::uint32_t ve, std::uint64_t n_tokens, std::uint32_t table_bits);
+  // threads: the block's thread budget (the caller's thread included); never changes the output.
+  Engine(std::uint32_t ve, std::uint64_t n_tokens, std::uint32_t table_bits,
+         unsigned threads = 1);
 
   static std::uint64_t memory_bytes(std::uint32_t ve, std::uint64_t n_tokens,
                                     std::uint32_t table_bits);

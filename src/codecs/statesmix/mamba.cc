@@ -1,19 +1,12 @@
 #include "codecs/statesmix/mamba.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "codecs/statesmix/head_kernels.h"
 #include "codecs/statesmix/ssm_math.h"
 
-// Hot loops also get an AVX2 clone, picked at run time. Results are bit-identical to the default
-// clone: element-wise IEEE operations in the same order, no FMA (-ffp-contract=off), no
-// reassociation (no -ffast-math); only the vector width differs.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(KOLMO_STATESMIX_NO_CLONES)
-#define KOLMO_SSM_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define KOLMO_SSM_HOT
-#endif
 
 namespace kolmo::statesmix {
 namespace {
@@ -21,7 +14,6 @@ namespace {
 using L = LayerLayout;
 
 constexpr float kLnEps = 1e-5f;
-constexpr std::uint32_t kHeadBlock = 256;  // multiple of 8
 constexpr float kLr = 0.002f;
 constexpr float kBeta1 = 0.9f;
 constexpr float kBeta2 = 0.999f;
@@ -91,18 +83,32 @@ void layer_norm_backward(const float* du, const float* xn, float rstd, const flo
   for (int d = 0; d < kDM; ++d) dx[d] += rstd * ((dxn[d] - mean_dxn) - xn[d] * mean_dxn_xn);
 }
 
-}  // namespace
+// Adam with bias-correction factors c1, c2 on elements [begin, end), gradients scaled by `scale`.
+KOLMO_SSM_HOT void adam_update(float* __restrict p, const float* __restrict g, float* __restrict m,
+                               float* __restrict v, std::size_t begin, std::size_t end,
+                               float scale, float c1, float c2) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const float gi = g[i] * scale;
+    m[i] = kBeta1 * m[i] + (1.0f - kBeta1) * gi;
+    v[i] = kBeta2 * v[i] + (1.0f - kBeta2) * gi * gi;
+    const float mh = m[i] * c1;
+    const float vh = v[i] * c2;
+    p[i] -= kLr * mh / (std::sqrt(vh) + kAdamEps);
+  }
+}
 
+}  // namespace
 
 std::uint64_t MambaModel::memory_bytes(std::uint32_t ve) {
   const std::uint64_t vep = (std::uint64_t{ve} + 7) / 8 * 8;
   const std::uint64_t total = kFixedParams + 2 * vep * kDM;
   // parameters, gradients and two Adam moments; training logits and caches.
   return total * 4 * 4 + (kChunk - 1) * vep * 4 + (kChunk - 1) * kNL * sizeof(LayerCache) +
-         kDI * kDS * kNL * 4;
+         kDI * kDS * kNL * 4 + (kChunk - 1) * kDM * 8 * 4 + kChunk * 4;
 }
 
-MambaModel::MambaModel(std::uint32_t ve) : ve_(ve), vep_((ve + 7) / 8 * 8) {
+MambaModel::MambaModel(std::uint32_t ve, unsigned threads)
+    : ve_(ve), vep_((ve + 7) / 8 * 8), team_(std::make_unique<WorkerTeam>(threads)) {
   emb_off_ = kFixedParams;
   head_off_ = emb_off_ + std::size_t{vep_} * kDM;
   total_ = head_off_ + std::size_t{vep_} * kDM;
@@ -139,6 +145,7 @@ MambaModel::MambaModel(std::uint32_t ve) : ve_(ve), vep_((ve + 7) / 8 * 8) {
   }
   caches_.resize(std::size_t{kChunk - 1} * kNL);
   logits_.assign(std::size_t{kChunk - 1} * vep_, 0.0f);
+  dx_lanes_.assign(std::size_t{kChunk - 1} * kDM * 8, 0.0f);
   refresh_derived();
 }
 
@@ -224,26 +231,6 @@ KOLMO_SSM_HOT void MambaModel::layer_forward(int layer, const float* x_in, float
   for (int d = 0; d < kDM; ++d) x_out[d] = x_in[d] + r[d];
 }
 
-KOLMO_SSM_HOT void MambaModel::head_forward(const float* xf, float* logits, int rows) const {
-  // logits[t][j] = sum over d (in order) of xf[t][d] * W[d][j]; blocked over j so that the
-  // block of W stays in L1 across rows (the per-element order does not depend on blocking).
-  const float* W = p_.data() + head_off_;
-  for (std::uint32_t j0 = 0; j0 < vep_; j0 += kHeadBlock) {
-    const std::uint32_t j1 = j0 + kHeadBlock < vep_ ? j0 + kHeadBlock : vep_;
-    for (int t = 0; t < rows; ++t) {
-      const float* x = xf + t * kDM;
-      float* __restrict out = logits + static_cast<std::size_t>(t) * vep_;
-      const float x0 = x[0];
-      for (std::uint32_t j = j0; j < j1; ++j) out[j] = x0 * W[j];
-      for (int d = 1; d < kDM; ++d) {
-        const float xd = x[d];
-        const float* __restrict w = W + static_cast<std::size_t>(d) * vep_;
-        for (std::uint32_t j = j0; j < j1; ++j) out[j] += xd * w[j];
-      }
-    }
-  }
-}
-
 void MambaModel::predict(std::uint32_t token, SsmState& state, float* logits) {
   float x[kDM], nx[kDM];
   std::memcpy(x, p_.data() + emb_off_ + std::size_t{token} * kDM, sizeof x);
@@ -254,16 +241,34 @@ void MambaModel::predict(std::uint32_t token, SsmState& state, float* logits) {
   const float* lnf = p_.data() + kNL * L::size;
   float xn[kDM], xf[kDM];
   layer_norm(x, lnf, lnf + kDM, xn, xf);
-  head_forward(xf, logits, 1);
+  // One token's projection (about 0.1 ms at ve = 18,000) stays on this thread: splitting it
+  // measured slower, since the helper has usually gone to sleep during the token's serial work
+  // and waking it costs about as much as it saves (far more on a busy machine).
+  head_forward_cols(p_.data() + head_off_, vep_, xf, 1, logits, 0, vep_);
 }
 
-KOLMO_SSM_HOT double MambaModel::compute_gradient(std::span<const std::uint32_t> tokens,
+double MambaModel::compute_gradient(std::span<const std::uint32_t> tokens,
                                     const SsmState& start) {
+  double loss = 0.0;
+  gradient(tokens, start, &loss);
+  return loss;
+}
+
+void MambaModel::clear_gradient(std::span<const std::uint32_t> inputs) {
+  std::fill(g_.begin(), g_.begin() + static_cast<std::ptrdiff_t>(emb_off_), 0.0f);
+  for (std::uint32_t row : touched_rows_) {
+    std::fill_n(g_.begin() + static_cast<std::ptrdiff_t>(emb_off_ + std::size_t{row} * kDM), kDM,
+                0.0f);
+  }
+  touched_rows_.assign(inputs.begin(), inputs.end());
+}
+
+KOLMO_SSM_HOT void MambaModel::gradient(std::span<const std::uint32_t> tokens,
+                                        const SsmState& start, double* loss) {
   const int T = static_cast<int>(tokens.size()) - 1;
-  if (T < 1 || T > kChunk - 1) return 0.0;
+  if (T < 1 || T > kChunk - 1) return;
   const float* lnf = p_.data() + kNL * L::size;
   float xfin[kChunk][kDM] = {}, xn_f[kChunk][kDM], rstd_f[kChunk];
-  double loss = 0.0;
   {
     // Forward through the chunk from the saved state, recording what backward needs.
     SsmState st = start;
@@ -276,58 +281,37 @@ KOLMO_SSM_HOT double MambaModel::compute_gradient(std::span<const std::uint32_t>
       }
       rstd_f[t] = layer_norm(x, lnf, lnf + kDM, xn_f[t], xfin[t]);
     }
-    head_forward(&xfin[0][0], logits_.data(), T);
-    // Softmax cross-entropy with label smoothing, averaged over positions: dlogits = (p - q) / T.
-    const float inv_t = 1.0f / static_cast<float>(T);
-    const float smooth = kSmoothing / static_cast<float>(ve_);
-    for (int t = 0; t < T; ++t) {
-      float* lg = logits_.data() + static_cast<std::size_t>(t) * vep_;
-      float mx = lg[0];
-      for (std::uint32_t j = 1; j < ve_; ++j) mx = lg[j] > mx ? lg[j] : mx;
-      for (std::uint32_t j = 0; j < ve_; ++j) lg[j] = det_exp(lg[j] - mx);
-      double sum = 0.0;
-      for (std::uint32_t j = 0; j < ve_; ++j) sum += lg[j];
-      // Loss (reported for tests only): (1-eps) CE(target) + eps * CE(uniform).
-      double sum_logits = 0.0;
-      for (std::uint32_t j = 0; j < ve_; ++j) sum_logits += det_log(lg[j]);
-      const double log_z = det_log(static_cast<float>(sum));
-      const double lp_target = det_log(lg[tokens[t + 1]]) - log_z;
-      loss += (-(1.0 - kSmoothing) * lp_target -
-               kSmoothing * (sum_logits / ve_ - log_z)) / T;
-      const float inv = static_cast<float>(1.0 / sum);
-      for (std::uint32_t j = 0; j < ve_; ++j) lg[j] = (lg[j] * inv - smooth) * inv_t;
-      lg[tokens[t + 1]] -= (1.0f - kSmoothing) * inv_t;
-      for (std::uint32_t j = ve_; j < vep_; ++j) lg[j] = 0.0f;
-    }
-    std::fill(g_.begin(), g_.end(), 0.0f);
-    // Head: dW[d][j] = sum_t xf[t][d] g[t][j]; dxf[t][d] = sum_j W[d][j] g[t][j].
-    float dx[kChunk][kDM];
+    // Head forward and the softmax gradient, split by rows: (p - q) / T per logit. The loss
+    // (tests only) is summed in row order, so it is computed on one thread.
     const float* W = p_.data() + head_off_;
-    float* dW = g_.data() + head_off_;
-    // Eight lanes per (t, d), each summed over j in order; blocked over j for cache reuse.
-    float lanes[kChunk][kDM][8] = {};
-    for (std::uint32_t j0 = 0; j0 < vep_; j0 += kHeadBlock) {
-      const std::uint32_t j1 = j0 + kHeadBlock < vep_ ? j0 + kHeadBlock : vep_;
-      for (int d = 0; d < kDM; ++d) {
-        float* __restrict dw = dW + static_cast<std::size_t>(d) * vep_;
-        const float* __restrict w = W + static_cast<std::size_t>(d) * vep_;
-        for (int t = 0; t < T; ++t) {
-          const float* __restrict gl = logits_.data() + static_cast<std::size_t>(t) * vep_;
-          const float xd = xfin[t][d];
-          float acc[8];
-          for (int q = 0; q < 8; ++q) acc[q] = lanes[t][d][q];
-          for (std::uint32_t j = j0; j < j1; j += 8) {
-            for (int q = 0; q < 8; ++q) {
-              dw[j + q] += xd * gl[j + q];
-              acc[q] += w[j + q] * gl[j + q];
-            }
-          }
-          for (int q = 0; q < 8; ++q) lanes[t][d][q] = acc[q];
-        }
-      }
+    const std::uint32_t* targets = tokens.data() + 1;
+    auto head_rows = [&](int t0, int t1, double* row_loss) {
+      head_forward_cols(W, vep_, &xfin[t0][0], t1 - t0,
+                        logits_.data() + static_cast<std::size_t>(t0) * vep_, 0, vep_);
+      softmax_gradient_rows(logits_.data(), vep_, ve_, targets, T, kSmoothing, t0, t1, row_loss);
+    };
+    if (loss != nullptr) {
+      head_rows(0, T, loss);
+    } else {
+      team_->run([&](unsigned part) {
+        const PartRange r = part_range(static_cast<std::size_t>(T), part, team_->size(), 4);
+        if (r.begin < r.end) head_rows(static_cast<int>(r.begin), static_cast<int>(r.end), nullptr);
+      });
     }
+    clear_gradient(tokens.first(static_cast<std::size_t>(T)));
+    // Head backward: dW[d][j] = sum_t xf[t][d] g[t][j] (split by columns) and dxf[t][d] =
+    // sum_j W[d][j] g[t][j] in eight lanes (split by tiles of (t, d)).
+    float* dW = g_.data() + head_off_;
+    const std::size_t tiles = head_input_grad_tiles(T);
+    team_->run([&](unsigned part) {
+      const PartRange cols = part_range(vep_, part, team_->size(), 16);
+      head_weight_grad_cols(&xfin[0][0], logits_.data(), vep_, T, dW, cols.begin, cols.end);
+      const PartRange r = part_range(tiles, part, team_->size(), 1);
+      head_input_grad_lanes(W, logits_.data(), vep_, T, dx_lanes_.data(), r.begin, r.end);
+    });
+    float dx[kChunk][kDM];
     for (int t = 0; t < T; ++t) {
-      for (int d = 0; d < kDM; ++d) dx[t][d] = lane_sum(lanes[t][d]);
+      for (int d = 0; d < kDM; ++d) dx[t][d] = lane_sum(&dx_lanes_[(t * kDM + d) * 8]);
     }
     // Final LayerNorm backward.
     float* dlnf = g_.data() + kNL * L::size;
@@ -444,7 +428,6 @@ KOLMO_SSM_HOT double MambaModel::compute_gradient(std::span<const std::uint32_t>
       for (int d = 0; d < kDM; ++d) ge[d] += dres[t][d];
     }
   }
-  return loss;
 }
 
 KOLMO_SSM_HOT void MambaModel::adam_step() {
@@ -466,18 +449,11 @@ KOLMO_SSM_HOT void MambaModel::adam_step() {
   beta2_pow_ *= kBeta2;
   const float c1 = 1.0f / (1.0f - beta1_pow_);
   const float c2 = 1.0f / (1.0f - beta2_pow_);
-  float* __restrict p = p_.data();
-  const float* __restrict g = g_.data();
-  float* __restrict m = m_.data();
-  float* __restrict v = v_.data();
-  for (std::size_t i = 0; i < total_; ++i) {
-    const float gi = g[i] * scale;
-    m[i] = kBeta1 * m[i] + (1.0f - kBeta1) * gi;
-    v[i] = kBeta2 * v[i] + (1.0f - kBeta2) * gi * gi;
-    const float mh = m[i] * c1;
-    const float vh = v[i] * c2;
-    p[i] -= kLr * mh / (std::sqrt(vh) + kAdamEps);
-  }
+  // Element-wise, so any split over index ranges gives the same bits.
+  team_->run([&](unsigned part) {
+    const PartRange r = part_range(total_, part, team_->size(), 16);
+    adam_update(p_.data(), g_.data(), m_.data(), v_.data(), r.begin, r.end, scale, c1, c2);
+  });
   refresh_derived();
 }
 
@@ -485,7 +461,7 @@ void MambaModel::train(std::span<const std::uint32_t> tokens, const SsmState& st
                        int iterations) {
   if (tokens.size() < 2 || tokens.size() > kChunk) return;
   for (int it = 0; it < iterations; ++it) {
-    compute_gradient(tokens, start);
+    gradient(tokens, start, nullptr);
     adam_step();
   }
 }

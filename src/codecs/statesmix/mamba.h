@@ -9,8 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include "codecs/statesmix/worker_team.h"
 
 namespace kolmo::statesmix {
 
@@ -60,8 +63,9 @@ struct LayerCache {
 
 class MambaModel {
  public:
-  // ve: compact vocabulary size (>= 1).
-  explicit MambaModel(std::uint32_t ve);
+  // ve: compact vocabulary size (>= 1). threads: how many threads (the caller's included) split
+  // the vocabulary-sized loops; the results are bit-identical for any count.
+  explicit MambaModel(std::uint32_t ve, unsigned threads = 1);
 
   // Bytes this model allocates for vocabulary size ve (for memory-limit checks).
   static std::uint64_t memory_bytes(std::uint32_t ve);
@@ -87,8 +91,11 @@ class MambaModel {
 
  private:
   void layer_forward(int layer, const float* x_in, float* x_out, SsmState& st, LayerCache* c);
-  // rows x DM inputs -> rows x vep_ logits.
-  void head_forward(const float* xf, float* logits, int rows) const;
+  // The gradient of the chunk loss into g_; adds the loss to *loss when loss is not null (tests).
+  void gradient(std::span<const std::uint32_t> tokens, const SsmState& start, double* loss);
+  // Zeroes g_ except the head part (which the backward pass overwrites): the fixed parameters and
+  // the embedding rows the previous gradient touched.
+  void clear_gradient(std::span<const std::uint32_t> inputs);
   void adam_step();
 
   std::uint32_t ve_;
@@ -101,6 +108,9 @@ class MambaModel {
   // Training scratch, kept to avoid reallocating per chunk.
   std::vector<LayerCache> caches_;
   std::vector<float> logits_;
+  std::vector<float> dx_lanes_;               // (kChunk - 1) x DM x 8 lanes of the head's dx
+  std::vector<std::uint32_t> touched_rows_;  // embedding rows with a nonzero gradient
+  std::unique_ptr<WorkerTeam> team_;
 };
 
 }  // namespace kolmo::statesmix

@@ -7,6 +7,16 @@
 #include <cstdint>
 #include <cstring>
 
+// Hot loops also get an AVX2 clone, picked at run time. Results are bit-identical to the default
+// clone: element-wise IEEE operations in the same order, no FMA (-ffp-contract=off), no
+// reassociation (no -ffast-math); only the vector width differs.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(KOLMO_STATESMIX_NO_CLONES)
+#define KOLMO_SSM_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define KOLMO_SSM_HOT
+#endif
+
 namespace kolmo::statesmix {
 
 inline float bits_to_float(std::uint32_t u) {

@@ -50,7 +50,7 @@ Status decode_statesmix_block(ByteSpan params_bytes, ByteSpan payload, MutableBy
       const std::vector<std::uint32_t> ids,
       read_vocabulary(r, static_cast<std::uint32_t>(ve), tok->vocab_size()));
   const ByteSpan stream = r.bytes(r.remaining());
-  Engine engine(static_cast<std::uint32_t>(ve), n, params.table_bits);
+  Engine engine(static_cast<std::uint32_t>(ve), n, params.table_bits, limits.threads);
   RansDecoder rans(stream, kScaleBits);
   std::size_t pos = 0;
   for (std::uint64_t i = 0; i < n; ++i) {

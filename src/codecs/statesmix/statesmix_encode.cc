@@ -17,6 +17,12 @@ class StateSMixEncoder final : public BlockEncoder {
   explicit StateSMixEncoder(std::shared_ptr<const Tokenizer> tok) : tok_(std::move(tok)) {}
 
   Status encode_block(ByteSpan input, EncodedBlock& out) const override {
+    return encode_block_threaded(input, out, 1);
+  }
+
+  // threads split the model's vocabulary-sized loops; the payload is the same for any count.
+  Status encode_block_threaded(ByteSpan input, EncodedBlock& out,
+                               unsigned threads) const override {
     Params params;
     params.tokenizer_hash = tok_->file_hash();
     const std::vector<std::uint32_t> tokens = tok_->encode(input);
@@ -39,7 +45,7 @@ class StateSMixEncoder final : public BlockEncoder {
     w.varint(tokens.size());
     w.varint(ve);
     write_vocabulary(ids, w);
-    Engine engine(ve, tokens.size(), params.table_bits);
+    Engine engine(ve, tokens.size(), params.table_bits, threads);
     RansEncoder rans(kScaleBits);
     for (std::uint32_t t : tokens) {
       const std::uint32_t c = compact[t];
