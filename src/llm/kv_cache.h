@@ -65,6 +65,8 @@ struct KvStats;  // kv_measure.h
 struct KvMethod {
   std::string name = "exact";
   std::size_t bits = 0;   // code width, 0 = the method's default
+  std::size_t bits_tenths = 0;  // kolmo only: tenths of a bit on top of `bits` ("bits=4.5"); its
+                                // budget is a rate, not a code width
   std::size_t group = 0;  // elements per scale along head_dim (int8/int4), tokens per group or
                           // block (int8c, int4c, kivi, qjl, gear, kolmo); 0 = the method's default
   std::size_t window = 0;  // kivi: recent tokens kept in fp16

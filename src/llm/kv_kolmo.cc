@@ -23,8 +23,8 @@ constexpr std::size_t kExponentBits = 3;
 
 class KolmoStore final : public BlockedKvStore {
  public:
-  KolmoStore(const KvShape& shape, std::size_t block, std::size_t bits)
-      : BlockedKvStore(shape, block, 0), bits_(bits) {}
+  KolmoStore(const KvShape& shape, std::size_t block, std::size_t tenths_of_bits)
+      : BlockedKvStore(shape, block, 0), tenths_(tenths_of_bits) {}
 
  private:
   void encode_block(std::size_t head, std::size_t first, BitWriter& out) override {
@@ -80,22 +80,33 @@ class KolmoStore final : public BlockedKvStore {
       max_spread = std::max(max_spread, plan.spread[c]);
     }
     const double header = 16 + hd * (16 + kExponentBits) + 16;
-    const double budget = static_cast<double>(bits_ * n * hd) - header;
+    const double budget = static_cast<double>(tenths_ * n * hd) / 10.0 - header;
     // rANS table and flush, measured rather than modelled: the search aims at entropy + 6%.
     std::vector<std::uint8_t> codes, exponents;
-    float lo = std::max(max_spread / 127.0f / 128.0f, 1e-7f), hi = std::max(max_spread * 2.0f, 2e-7f);
+    // Below min_step even the largest exponent (x128) cannot keep a channel's codes within int8.
+    const float min_step = std::max(max_spread / 127.0f / 128.0f, 1e-7f);
+    float lo = min_step, hi = std::max(max_spread * 2.0f, 2e-7f);
     for (int it = 0; it < 24; ++it) {  // bisection on log(step): entropy falls as step grows
       const float mid = std::sqrt(lo * hi);
       if (quantize(x, plan, round_fp16(mid), codes, exponents) * 1.06 + 400 > budget) lo = mid; else hi = mid;
     }
+    // Then on the real coded size: grow the step until the block fits, and bisect down towards
+    // half that step to spend what the estimate left unused (it aims low on purpose).
+    const auto fits = [&](float s) {
+      quantize(x, plan, s, codes, exponents);
+      return static_cast<double>(rans_encode_o0(codes).size() * 8) <= budget;
+    };
     float step = round_fp16(std::min(hi, 65504.0f));
-    Bytes blob;
-    for (;;) {
-      quantize(x, plan, step, codes, exponents);
-      blob = rans_encode_o0(codes);
-      if (static_cast<double>(blob.size() * 8) <= budget || step >= 60000.0f) break;
-      step = round_fp16(step * 1.05f);
+    while (!fits(step) && step < 60000.0f) step = round_fp16(step * 1.05f);
+    float too_small = round_fp16(std::max(step / 2.0f, min_step));  // a budget left over at
+                                                                     // min_step stays unspent
+    for (int it = 0; it < 8; ++it) {
+      const float mid = round_fp16(std::sqrt(too_small * step));
+      if (!(mid > too_small && mid < step)) break;
+      if (fits(mid)) step = mid; else too_small = mid;
     }
+    quantize(x, plan, step, codes, exponents);
+    const Bytes blob = rans_encode_o0(codes);
     out.put_fp16(step);
     for (std::size_t c = 0; c < hd; ++c) {
       out.put_fp16(plan.mean[c]);
@@ -111,13 +122,13 @@ class KolmoStore final : public BlockedKvStore {
     }
   }
 
-  std::size_t bits_;
+  std::size_t tenths_;  // budget per element, metadata included, in tenths of a bit
 };
 
 }  // namespace
 
 std::unique_ptr<KvStore> make_kolmo_store(const KvShape& shape, const KvMethod& m) {
-  return std::make_unique<KolmoStore>(shape, m.group, m.bits);
+  return std::make_unique<KolmoStore>(shape, m.group, 10 * m.bits + m.bits_tenths);
 }
 
 }  // namespace kolmo::llm
