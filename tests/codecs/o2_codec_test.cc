@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec_test_support.h"
 #include "codecs/o2/o2_codec.h"
 #include "codecs/o2/o2_params.h"
 #include "kolmo/codec.h"
@@ -19,55 +20,15 @@ const CodecInfo& o2() {
   return info;
 }
 
-EncodedBlock encode(ByteSpan input, int level) {
-  auto enc = o2().make_encoder("", level);
-  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
-  EncodedBlock block;
-  const Status s = (*enc)->encode_block(input, block);
-  EXPECT_TRUE(s.ok()) << s.to_string();
-  return block;
-}
+EncodedBlock encode(ByteSpan input, int level) { return codec_test::encode_with(o2(), input, level); }
 
 Status decode(const EncodedBlock& block, Bytes& out, DecodeLimits limits = {}) {
-  return o2().decode(block.params, block.payload, out, limits);
+  return codec_test::decode_with(o2(), block, out, limits);
 }
 
-// English-like text: words from a Zipf-weighted vocabulary with punctuation, capitals and line
-// breaks, so that order-1/2 contexts carry real information.
+// o2's tests use the first 103 words (up to "coder"), as they did before the list was shared.
 Bytes generate_text(std::size_t size, std::uint64_t seed) {
-  static const char* const kWords[] = {
-      "the", "of", "and", "to", "a", "in", "that", "it", "was", "he", "for", "on", "are", "as",
-      "with", "his", "they", "at", "be", "this", "from", "have", "or", "by", "one", "had", "not",
-      "but", "what", "all", "were", "when", "we", "there", "can", "an", "your", "which", "their",
-      "said", "if", "do", "will", "each", "about", "how", "up", "out", "them", "then", "she",
-      "many", "some", "so", "these", "would", "other", "into", "has", "more", "her", "two",
-      "like", "him", "see", "time", "could", "no", "make", "than", "first", "been", "its", "who",
-      "now", "people", "my", "made", "over", "did", "down", "only", "way", "find", "use", "may",
-      "water", "long", "little", "very", "after", "words", "called", "just", "where", "most",
-      "know", "compression", "model", "context", "probability", "arithmetic", "coder"};
-  constexpr std::size_t kCount = sizeof(kWords) / sizeof(kWords[0]);
-  std::vector<double> weights(kCount);
-  for (std::size_t i = 0; i < kCount; ++i) weights[i] = 1.0 / static_cast<double>(i + 1);
-  std::mt19937_64 rng(seed);
-  std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
-  Bytes text;
-  bool capital = true;
-  while (text.size() < size) {
-    std::string w = kWords[pick(rng)];
-    if (capital) w[0] = static_cast<char>(w[0] - 'a' + 'A');
-    capital = false;
-    text.insert(text.end(), w.begin(), w.end());
-    const auto r = rng() % 100;
-    if (r < 6) {
-      text.push_back('.');
-      capital = true;
-    } else if (r < 10) {
-      text.push_back(',');
-    }
-    text.push_back(rng() % 12 == 0 ? '\n' : ' ');
-  }
-  text.resize(size);
-  return text;
+  return codec_test::generate_text(size, seed, 103);
 }
 
 // The order-0 entropy of the bytes: what any memoryless byte coder needs at best.

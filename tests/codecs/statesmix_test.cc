@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec_test_support.h"
 #include "codecs/statesmix/context_models.h"
 #include "codecs/statesmix/mamba.h"
 #include "codecs/statesmix/ssm_math.h"
@@ -34,17 +35,10 @@ const CodecInfo& codec() {
     }                                                                               \
   } while (0)
 
-EncodedBlock encode(ByteSpan input) {
-  auto enc = codec().make_encoder("", 0);
-  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
-  EncodedBlock block;
-  const Status s = (*enc)->encode_block(input, block);
-  EXPECT_TRUE(s.ok()) << s.to_string();
-  return block;
-}
+EncodedBlock encode(ByteSpan input) { return codec_test::encode_with(codec(), input, 0); }
 
 Status decode(const EncodedBlock& block, Bytes& out, DecodeLimits limits = {}) {
-  return codec().decode(block.params, block.payload, out, limits);
+  return codec_test::decode_with(codec(), block, out, limits);
 }
 
 Bytes generate_text(std::size_t size, std::uint64_t seed) {

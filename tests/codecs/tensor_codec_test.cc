@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.h"
 #include "codecs/tensor/tensor_format.h"
 #include "codecs/tensor/tensor_stats.h"
 #include "kolmo/codec.h"
@@ -35,17 +36,11 @@ std::string spec_for(Dtype d, Mode m) {
 }
 
 EncodedBlock encode(ByteSpan input, const std::string& options) {
-  auto enc = codec().make_encoder(options, 0);
-  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
-  EncodedBlock block;
-  if (!enc.ok()) return block;
-  const Status s = (*enc)->encode_block(input, block);
-  EXPECT_TRUE(s.ok()) << s.to_string();
-  return block;
+  return codec_test::encode_with(codec(), input, 0, options);
 }
 
 Status decode(const EncodedBlock& block, Bytes& out, DecodeLimits limits = {}) {
-  return codec().decode(block.params, block.payload, out, limits);
+  return codec_test::decode_with(codec(), block, out, limits);
 }
 
 // An approximately Gaussian integer (Irwin-Hall: sum of four uniforms), turned into a float by an
