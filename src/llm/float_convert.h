@@ -5,18 +5,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/float_bits.h"
+
 namespace kolmo::llm {
 
-inline float bits_to_float(std::uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-inline std::uint32_t float_to_bits(float f) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  return bits;
-}
+using core::bits_to_float;
+using core::float_to_bits;
 
 inline float bf16_to_float(std::uint16_t h) { return bits_to_float(std::uint32_t{h} << 16); }
 

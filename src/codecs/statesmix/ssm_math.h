@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/float_bits.h"
+
 // Hot loops also get an AVX2 clone, picked at run time. Results are bit-identical to the default
 // clone: element-wise IEEE operations in the same order, no FMA (-ffp-contract=off), no
 // reassociation (no -ffast-math); only the vector width differs.
@@ -19,16 +21,8 @@
 
 namespace kolmo::statesmix {
 
-inline float bits_to_float(std::uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
-inline std::uint32_t float_to_bits(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
+using core::bits_to_float;
+using core::float_to_bits;
 
 // e^x, relative error about 2e-7 over the clamped range [-87, 88].
 // Clamp x to [lo, hi] (NaN -> lo) by integer selects: float compares in a ?: would keep gcc
