@@ -1,6 +1,8 @@
 // The cm model's parts on their own: the integer logistic tables, the bit-history state machine,
-// the block parameters and the per-level table sizes.
+// the block parameters, the per-level table sizes and the mixer.
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "codecs/cm/cm_config.h"
 #include "codecs/cm/cm_logistic.h"
@@ -90,12 +92,68 @@ TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
     EXPECT_LE(c.apms, 3) << level;
     EXPECT_GT(c.initial_weight, 0) << level;
     EXPECT_EQ(c.contexts >> kContextKinds, 0u) << level;  // only known context kinds
+    // The final mixer's "what is known" context (0..10) exists only with selection by order.
+    EXPECT_TRUE(!c.final_by_order || c.select_by_order) << level;
+    EXPECT_GT(c.main_rate, 0) << level;
   }
   // Stronger levels model a superset of the contexts of weaker ones from level 5 on.
   for (int level = 6; level <= 9; ++level) {
     const std::uint32_t below = level_config(level - 1).contexts;
     EXPECT_EQ(level_config(level).contexts & below, below) << level;
   }
+}
+
+// Trains a one-set mixer of two inputs (0 and 500) on a run of ones; returns its last stretch.
+int stretch_after_ones(const std::vector<int>& input_rates, bool round_updates) {
+  Mixer m;
+  m.init({0, 65536 / 4}, {1}, 256, 16, input_rates, 0, 0, round_updates);
+  int st = 0;
+  for (int i = 0; i < 200; ++i) {
+    m.add(0);
+    m.add(500);
+    m.select(0, 0);
+    m.select_final(0);
+    st = m.mix();
+    m.update(1);
+  }
+  return st;
+}
+
+TEST(CmMixer, PerInputRatesScaleEachInputsUpdates) {
+  // Rate multiplier 0: the 500-input's weight (1/4) never moves, so the output stays 125.
+  EXPECT_EQ(stretch_after_ones({16, 0}, false), 125);
+  EXPECT_EQ(stretch_after_ones({16, 0}, true), 125);
+  const int normal = stretch_after_ones({16, 16}, false);
+  const int fast = stretch_after_ones({16, 64}, false);
+  EXPECT_GT(normal, 125);
+  EXPECT_GT(fast, normal);
+}
+
+// Two weight sets and both final mixers: a run of ones with the second final mixer's context
+// changing must raise the probability, and the same inputs give the same outputs twice.
+std::vector<std::uint32_t> two_layer_probabilities() {
+  Mixer m;
+  m.init({4000, 4000, 0}, {8, 8}, 256, 16, {10, 10, 16}, 8, 256 * 8, true);
+  std::vector<std::uint32_t> ps;
+  for (int i = 0; i < 3000; ++i) {
+    m.add(300);
+    m.add(-100 + i % 7);
+    m.add(256);
+    m.select(0, static_cast<std::uint32_t>(i % 8));
+    m.select(1, static_cast<std::uint32_t>(i % 3));
+    m.select_final(1);
+    m.select_final2(static_cast<std::uint32_t>(256 * (i % 8) + 1));
+    (void)m.mix();
+    ps.push_back(m.last_p());
+    m.update(1);
+  }
+  return ps;
+}
+
+TEST(CmMixer, SecondFinalMixerLearnsAndIsDeterministic) {
+  const std::vector<std::uint32_t> a = two_layer_probabilities();
+  EXPECT_EQ(a, two_layer_probabilities());
+  EXPECT_GT(a.back(), a.front() + 5000);
 }
 
 }  // namespace

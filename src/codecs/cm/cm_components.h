@@ -128,13 +128,20 @@ class Mixer {
 
   // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each
   // selector; rate: learning rate (larger = faster).
+  // input_rates: per input, a multiplier of rate in 1/16 units (16 = 1x; empty: all 16);
+  // final_rate: the second layer's rate (0: rate); final_contexts2 > 0 adds a second final mixer
+  // whose output is averaged with the first's.
   void init(const std::vector<std::int32_t>& initial, const std::vector<int>& set_sizes,
-            int final_contexts, int rate);
+            int final_contexts, int rate, const std::vector<int>& input_rates = {},
+            int final_rate = 0, int final_contexts2 = 0, bool round_updates = false);
   void add(int x) { x_[n_++] = x; }
   void select(int selector, std::uint32_t context) {
     chosen_[selector] = &weights_[(offsets_[selector] + context) * stride_];
   }
   void select_final(std::uint32_t context) { final_chosen_ = &final_weights_[context * kMaxSets]; }
+  void select_final2(std::uint32_t context) {
+    final2_chosen_ = &final2_weights_[context * kMaxSets];
+  }
   // The mixed prediction as a stretch value; its 16-bit probability is last_p().
   int mix();
   std::uint32_t last_p() const { return p_; }
@@ -146,9 +153,16 @@ class Mixer {
     for (int i = 0; i < n; ++i) sum += static_cast<std::int64_t>(w[i]) * x[i];
     return clamp_stretch(static_cast<int>(sum >> 16));
   }
-  static void train(std::int32_t* w, const int* x, int n, int err, int rate);
+  static void train(std::int32_t* w, const int* x, int n, int err, int rate, int half);
+  void train_scaled(std::int32_t* w, int err) const;
 
-  int inputs_ = 0, stride_ = 0, sets_ = 0, rate_ = 0, n_ = 0;
+  int inputs_ = 0, stride_ = 0, sets_ = 0, rate_ = 0, final_rate_ = 0, n_ = 0;
+  bool round_ = false;
+  std::vector<std::int32_t> input_rates_;  // rate_ x per-input multiplier (16 = 1x)
+  std::vector<std::int32_t> final2_weights_;
+  std::int32_t* final2_chosen_ = nullptr;
+  int st1_ = 0, st2_ = 0;
+  std::uint32_t p1_ = 32768, p2_ = 32768;
   std::unique_ptr<std::int32_t[]> weights_;
   std::vector<std::int32_t> final_weights_;
   std::array<std::uint32_t, kMaxSets> offsets_{};

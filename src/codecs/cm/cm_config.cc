@@ -64,6 +64,20 @@ LevelConfig level_config(int level) {
       // 8 selectors: + (match length x expected bit x bit position), (last byte x bit-tree node).
       c.mixer_selectors = 8;
     }
+    // Round 4, the mixer: rounded weight updates; the second layer at half the rate, its weights
+    // chosen by node x what is known, and a second final mixer by node x match state averaged
+    // with it (enwik8 1 MB at level 5: 217,000 -> 216,415 B; level 9 with the rates below:
+    // 214,602 -> 213,363 B; docs/cm.md, round 4).
+    c.round_mixer_updates = true;
+    c.final_rate = 8;
+    c.final_by_order = true;
+    c.second_final_by_match = true;
+    if (level >= 9) {
+      // With 1 MB and more, the main inputs learn better at 10/16 of the rate (small files do not:
+      // alice29 at level 5 +57 B), and the quarter-scale confidence inputs at twice the rate.
+      c.main_rate = 10;
+      c.confidence_rate = 32;
+    }
   }
   return c;
 }

@@ -52,6 +52,16 @@ struct LevelConfig {
   bool select_by_order = false;    // the first selector: match, else the longest order seen
                                    // (not the number of contexts seen)
   bool match_sse = false;          // two more SSE stages: order 3 (hashed) and the match state
+  // Mixer learning (round 4): each main input's rate and the confidence inputs' rate in 1/16 of
+  // mixer_rate (16 = 1x; the other inputs learn at 1x); the second layer's own rate; rounded
+  // weight updates (the floor of a shift drifts every weight towards minus infinity).
+  int main_rate = 16;
+  int confidence_rate = 16;
+  int final_rate = 0;                 // 0: mixer_rate
+  bool round_mixer_updates = false;
+  bool final_by_order = false;        // second layer's weights by node x what is known (else node)
+  bool second_final_by_match = false; // a second final mixer (node x match state), averaged in
+                                      // the stretch domain with the first
 };
 
 LevelConfig level_config(int level);

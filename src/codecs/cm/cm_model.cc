@@ -48,6 +48,25 @@ std::vector<std::int32_t> initial_weights(const LevelConfig& c, int contexts) {
 // The most inputs any configuration can have: order 0, four per context, match (2), bias.
 static_assert(1 + 4 * kContextKinds + 3 <= Mixer::kMaxInputs, "Mixer::kMaxInputs is too small");
 
+// Per input, its class's learning-rate multiplier, in the order of initial_weights().
+std::vector<int> input_rates(const LevelConfig& c, int contexts) {
+  std::vector<int> r = {c.main_rate};
+  for (int i = 0; i < contexts; ++i) {
+    r.push_back(c.main_rate);
+    if (c.confidence_inputs) {
+      r.push_back(c.confidence_rate);
+      r.push_back(c.confidence_rate);
+    }
+  }
+  const int others = (c.run_model ? contexts : 0) + 3;  // run model, match (2), bias
+  for (int i = 0; i < others; ++i) r.push_back(16);
+  return r;
+}
+
+// Weight sets of the final mixers: bit-tree node (x what is known); node x match state (0..7).
+int final_contexts(const LevelConfig& c) { return c.final_by_order ? 256 * 11 : 256; }
+int second_final_contexts(const LevelConfig& c) { return c.second_final_by_match ? 256 * 8 : 0; }
+
 int input_count(const LevelConfig& c, int contexts) {
   return static_cast<int>(initial_weights(c, contexts).size());
 }
@@ -69,7 +88,8 @@ std::uint64_t mixer_bytes(const LevelConfig& c, int contexts) {
   std::uint64_t sets = 0;
   for (int s : selector_sizes(c, contexts)) sets += static_cast<std::uint64_t>(s);
   const std::uint64_t stride = static_cast<std::uint64_t>((input_count(c, contexts) + 7) & ~7);
-  return sets * stride * 4 + 256 * Mixer::kMaxSets * 4;
+  const int finals = final_contexts(c) + second_final_contexts(c);
+  return sets * stride * 4 + static_cast<std::uint64_t>(finals) * Mixer::kMaxSets * 4;
 }
 
 // Orders 1-6, 8, 12, 16 ranked 1..9; other contexts 0.
@@ -157,8 +177,9 @@ bool Model::allocate() {
   }
   order0_.init(256, 255);
   match_map_.init(64, 1023);
-  mixer_.init(initial_weights(config_, contexts_), selector_sizes(config_, contexts_), 256,
-              config_.mixer_rate);
+  mixer_.init(initial_weights(config_, contexts_), selector_sizes(config_, contexts_),
+              final_contexts(config_), config_.mixer_rate, input_rates(config_, contexts_),
+              config_.final_rate, second_final_contexts(config_), config_.round_mixer_updates);
   const int rate = config_.apm_rate;
   if (config_.match_sse &&
       !(apm_[3].init(kApm3Contexts, rate) && apm_[4].init(kApm4Contexts, rate))) {
@@ -365,7 +386,11 @@ void Model::select_weight_sets(int seen, int match_state) {
   if (sets >= 6) mixer_.select(5, markup() * 8 + bit);
   if (sets >= 7) mixer_.select(6, match_context() * 8 + bit);
   if (sets >= 8) mixer_.select(7, c0_ | ((c4_ & 0xff) << 8));
-  mixer_.select_final(c0_);
+  const std::uint32_t by_known = c0_ + 256 * static_cast<std::uint32_t>(known);
+  mixer_.select_final(config_.final_by_order ? by_known : c0_);
+  if (config_.second_final_by_match) {
+    mixer_.select_final2(c0_ + 256 * static_cast<std::uint32_t>(match_state));
+  }
 }
 
 // The match length bucket (0..31) and the expected bit: 0..63, 0 without a match.
