@@ -712,7 +712,10 @@ Expected<HuffmanDecoder> HuffmanDecoder::create(std::span<const std::uint8_t> le
   }
   // Slots still 0 belong to longer codes or, for the single-symbol code, to no code at all.
   d.has_slow_codes_ = d.max_length_ > d.table_bits_ || used == 1;
-  if (!d.has_slow_codes_ && d.alphabet_size_ <= 256) HuffmanDecodeKernels::build_multi_table(d);
+  // The multi-symbol table needs every slot to decode at least one symbol: no empty code.
+  if (!d.has_slow_codes_ && used != 0 && d.alphabet_size_ <= 256) {
+    HuffmanDecodeKernels::build_multi_table(d);
+  }
   return d;
 }
 
@@ -732,6 +735,11 @@ Status HuffmanDecoder::decode_impl(ByteSpan stream, std::span<Symbol> out) const
 
 Status HuffmanDecoder::decode(ByteSpan stream, std::span<std::uint8_t> out) const {
   if (alphabet_size_ > 256) return invalid_argument("huffman: alphabet over 256 for byte output");
+  // Before the multi-symbol path: an empty code's table decodes nothing and consumes no bits, so
+  // that loop would never end.
+  if (max_length_ == 0 && !out.empty()) {
+    return corrupt_data("huffman: symbols requested from an empty code");
+  }
   if (!multi_table_.empty() && !out.empty()) {
     BitReader r{stream.data(), stream.size()};
     return HuffmanDecodeKernels::decode_one_multi(*this, r, out.data(), out.size());

@@ -347,6 +347,17 @@ TEST(HuffmanStream, SingleSymbolCodeRejectsTheUnusedBit) {
   EXPECT_EQ(decoder->decode(Bytes{0x10}, out).code(), StatusCode::kCorruptData);
 }
 
+TEST(HuffmanStream, EmptyCodeRefusesToDecodeSymbolsInsteadOfLooping) {
+  // Found by fuzz_df11_gpu_plan: an all-zero length table with bytes requested used to spin in
+  // the multi-symbol loop (its one table slot decodes nothing and consumes no bits).
+  auto decoder = HuffmanDecoder::create(std::vector<std::uint8_t>(256, 0));
+  ASSERT_TRUE(decoder.ok());
+  std::vector<std::uint8_t> out(4096);
+  EXPECT_EQ(decoder->decode(Bytes(64, 0), out).code(), StatusCode::kCorruptData);
+  std::vector<std::uint8_t> none;
+  EXPECT_TRUE(decoder->decode(ByteSpan{}, none).ok());
+}
+
 TEST(HuffmanStream, TruncatedAndPaddedStreamsFail) {
   const Bytes data = geometric_bytes(3000, 6);
   std::vector<std::uint64_t> counts(256, 0);
