@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/vec8.h"
 #include "llm/parallel.h"
 
 // Element-wise IEEE operations on GCC/clang vector extensions: the AVX2 clone and the baseline
@@ -20,20 +21,9 @@
 namespace kolmo::llm {
 namespace {
 
-typedef float v8f __attribute__((vector_size(32)));
-
-// Unaligned 8-float loads and stores through memcpy: compilers turn them into unaligned vector
-// moves, whereas an lvalue of an under-aligned vector type was compiled by clang 14 (ASan build)
-// into aligned moves that fault on unaligned rows. Always inlined, so no 32-byte vector crosses a
-// call (-Wpsabi).
-inline __attribute__((always_inline)) v8f load8(const float* p) {
-  v8f v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline __attribute__((always_inline)) void store8(float* p, const v8f& v) {
-  std::memcpy(p, &v, sizeof v);
-}
+using core::load8;
+using core::store8;
+using core::v8f;
 
 constexpr std::size_t kW = PackedMatrix::kPanelWidth;
 constexpr std::size_t kRowBlock = 6;      // rows per register block

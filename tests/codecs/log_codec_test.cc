@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec_test_support.h"
 #include "codecs/log/log_codec.h"
 #include "codecs/log/log_format.h"
 #include "codecs/log/log_options.h"
@@ -26,12 +27,7 @@ const std::vector<std::string> kModes = {"", "fast", "logzip=1", "logzip=2", "lo
                                          "format=<Date> <Time> <Level> [<Worker>] <Content>"};
 
 EncodedBlock encode(ByteSpan input, const std::string& options) {
-  auto enc = log_codec().make_encoder(options, 0);
-  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
-  EncodedBlock block;
-  const Status s = (*enc)->encode_block(input, block);
-  EXPECT_TRUE(s.ok()) << s.to_string();
-  return block;
+  return codec_test::encode_with(log_codec(), input, 0, options);
 }
 
 Status decode(const EncodedBlock& block, Bytes& out, DecodeLimits limits = {}) {

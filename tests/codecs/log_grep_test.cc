@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.h"
 #include "codecs/log/log_codec.h"
 #include "codecs/log/log_grep.h"
 #include "kolmo/codec.h"
@@ -16,12 +17,7 @@ namespace kolmo {
 namespace {
 
 EncodedBlock encode(ByteSpan input, const std::string& options) {
-  auto enc = log_codec_info().make_encoder(options, 0);
-  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
-  EncodedBlock block;
-  const Status s = (*enc)->encode_block(input, block);
-  EXPECT_TRUE(s.ok()) << s.to_string();
-  return block;
+  return codec_test::encode_with(log_codec_info(), input, 0, options);
 }
 
 struct Found {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/vec8.h"
 #include "codecs/statesmix/mamba.h"
 #include "codecs/statesmix/ssm_math.h"
 
@@ -14,19 +15,10 @@
 namespace kolmo::statesmix {
 namespace {
 
-typedef float v8f __attribute__((vector_size(32)));
+using core::load8;
+using core::store8;
+using core::v8f;
 typedef std::int32_t v8i __attribute__((vector_size(32)));
-
-// Unaligned loads and stores through memcpy (an lvalue of an under-aligned vector type may be
-// compiled into aligned moves).
-inline __attribute__((always_inline)) v8f load8(const float* p) {
-  v8f v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline __attribute__((always_inline)) void store8(float* p, const v8f& v) {
-  std::memcpy(p, &v, sizeof v);
-}
 
 constexpr std::size_t kGradBlock = 1024;  // columns per cache block of the input gradient
 
