@@ -100,6 +100,10 @@ class BinaryDecoder {
   // short, has trailing bytes or was not produced by this model.
   std::size_t position() const { return pos_; }
   bool consumed_exactly() const { return pos_ == in_.size() + 3; }
+  // True once the decoder has read past the point where a valid stream ends: the payload was
+  // cut short (or is not this model's), so a codec can stop at once instead of decoding the
+  // rest of the block from zeros.
+  bool overran() const { return pos_ > in_.size() + 3; }
 
  private:
   std::uint32_t next_byte() {

@@ -152,7 +152,11 @@ TEST(CmCodec, DamagedPayloadsFailCleanly) {
   // Cut short, or with bytes appended: the coder's position check notices.
   EncodedBlock cut = block;
   cut.payload.resize(cut.payload.size() / 2);
-  EXPECT_EQ(decode(cut, out).code(), StatusCode::kCorruptData);
+  const Status cut_status = decode(cut, out);
+  EXPECT_EQ(cut_status.code(), StatusCode::kCorruptData);
+  // ... and stops where the payload ran out instead of decoding the rest of the block from zeros.
+  EXPECT_NE(cut_status.to_string().find("ends before its block"), std::string::npos)
+      << cut_status.to_string();
   EncodedBlock longer = block;
   longer.payload.insert(longer.payload.end(), 16, 0x5A);
   EXPECT_EQ(decode(longer, out).code(), StatusCode::kCorruptData);

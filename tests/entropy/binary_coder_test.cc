@@ -163,6 +163,26 @@ TEST(BinaryCoder, TruncatedOrTrailingInputIsDetectedAndNeverReadsOutOfBounds) {
   EXPECT_FALSE(exact);
 }
 
+TEST(BinaryCoder, OverranTurnsTrueOnlyPastTheEndOfAValidStream) {
+  std::mt19937_64 rng(14);
+  const std::vector<CodedBit> bits = sample_bits(rng, 20000, 1000, 64000, nullptr);
+  const Bytes stream = encode_all(bits);
+  // A whole stream never overruns, at any point of its decoding.
+  BinaryDecoder whole(stream);
+  for (const CodedBit& b : bits) {
+    (void)whole.decode(b.p16);
+    ASSERT_FALSE(whole.overran());
+  }
+  EXPECT_TRUE(whole.consumed_exactly());
+  // A stream cut in half overruns before its bits run out; an empty one does from the start.
+  const Bytes cut(stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(stream.size() / 2));
+  BinaryDecoder half(cut);
+  std::size_t decoded = 0;
+  while (decoded < bits.size() && !half.overran()) (void)half.decode(bits[decoded++].p16);
+  EXPECT_LT(decoded, bits.size());
+  EXPECT_TRUE(BinaryDecoder(Bytes{}).overran());
+}
+
 TEST(BinaryCoder, GarbageInputDecodesWithoutCrashing) {
   std::mt19937_64 rng(12);
   for (int trial = 0; trial < 50; ++trial) {

@@ -32,6 +32,7 @@ Status decode_o2_block(ByteSpan params, ByteSpan payload, MutableByteSpan output
         c = (c << 1) | static_cast<std::uint32_t>(bit);
       }
       out = static_cast<std::uint8_t>(c);
+      if (dec.overran()) break;  // cut short: the check below reports it
     }
   });
   if (!dec.consumed_exactly()) {
