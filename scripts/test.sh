@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Builds and runs every kolmo test: the Release build with all GoogleTest suites (unit, property,
 # CLI and, when ../shared/data or $KOLMO_DATA is present, data round trips), an ASan+UBSan build
-# running the tests, a bounded run of every fuzz target, and a smoke run of the micro benchmarks.
-# Usage: scripts/test.sh [release|asan|fuzz|bench]...   (default: all stages)
+# running the tests, a cross-build check (a gcc Debug build and the clang ASan build read what the
+# Release build wrote and write the same bytes), a bounded run of every fuzz target, and a smoke
+# run of the micro benchmarks.
+# Usage: scripts/test.sh [release|asan|cross|fuzz|bench]...   (default: all stages)
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="$(nproc)"
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(release asan fuzz bench)
+[ ${#stages[@]} -eq 0 ] && stages=(release asan cross fuzz bench)
 fuzz_runs="${KOLMO_FUZZ_SECONDS:-20}"
 
 passed=0
@@ -83,6 +85,19 @@ for stage in "${stages[@]}"; do
         done
         record fuzz $status
       else record fuzz 1; fi ;;
+    cross)
+      echo "== stage cross: Release vs gcc Debug (and vs clang ASan when built): same files, each decodes the other's"
+      mkdir -p build-debug
+      if [ -x build/kolmo ] && build build-debug -DCMAKE_BUILD_TYPE=Debug -DKOLMO_BUILD_TESTS=OFF \
+           -DKOLMO_BUILD_BENCH=OFF; then
+        bash scripts/cross_build_check.sh build/kolmo build-debug/kolmo; status=$?
+        if [ -x build-asan/kolmo ]; then
+          ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1 \
+            bash scripts/cross_build_check.sh build/kolmo build-asan/kolmo || status=1
+        fi
+        if [ "$status" -eq 0 ]; then tests_passed=$((tests_passed + 1)); else tests_failed=$((tests_failed + 1)); fi
+        record cross $status
+      else echo "   (needs the release stage's build/kolmo and a Debug build)"; record cross 1; fi ;;
     bench)
       echo "== stage bench: micro benchmarks run once each (smoke; figures come from bench/)"
       status=0
