@@ -1,6 +1,6 @@
 // Fuzzes the .kmo readers with arbitrary bytes: the sequential reader (decompress_buffer), the
 // listing (read_archive_info) and single-block decoding. Then round-trips the input itself
-// through the writer with store or zstd and traps unless it comes back unchanged. Finally it
+// through the writer with store, zstd or log:fast (a dictionary frame) and traps unless it comes back unchanged. Finally it
 // damages that valid file at positions taken from the input (random bytes rarely get past the
 // magic and checks, so this is what reaches deep into the readers) and traps if a reader accepts
 // the damaged file.
@@ -52,8 +52,9 @@ void damaged_copy_is_refused(kolmo::ByteSpan data, kolmo::Bytes file) {
 void round_trip(kolmo::ByteSpan data) {
   if (data.empty()) return;
   kolmo::CompressOptions c;
-  // The first byte picks the codec and a small block size, so one input covers many blocks.
-  c.codec_spec = (data[0] & 1) != 0 ? "zstd:1" : "store";
+  // The first byte picks the codec and a small block size, so one input covers many blocks;
+  // log:fast writes a dictionary frame (docs/format.md) before its blocks.
+  c.codec_spec = (data[0] & 3) == 3 ? "log:fast" : (data[0] & 1) != 0 ? "zstd:1" : "store";
   c.block_size = 64 + (data[0] >> 1) * 64;
   c.threads = 1;
   kolmo::Expected<kolmo::Bytes> file = kolmo::compress_buffer(data, c);

@@ -10,7 +10,10 @@
 //    seeds use the zstd and lzma backends only: an o2 stream costs a fresh o2 model per decode
 //    (its page faults dominate tiny inputs), and fuzz_o2_decode covers that decoder;
 //    The same payload is also searched by grep_log_block for a pattern cut from the seed's text:
-//    whenever the decode succeeds, grep must report exactly the lines a plain search finds;
+//    whenever the decode succeeds, grep must report exactly the lines a plain search finds.
+//    Some seeds are version-2 blocks with their dictionary (docs/log.md, "Dictionary frame");
+//    mode bit 5 moves the edits from the payload into the dictionary body, and the params then
+//    name the edited body (as a file whose dictionary frame checks still hold would);
 //  - otherwise, raw decode (check_decode_is_safe reads mode bits 1 and 2): the input is split into params, a declared output size (at most
 //    64 KiB here; the container bounds it in real use) and a payload; decoding must fail cleanly
 //    or fill the output.
@@ -25,9 +28,11 @@
 
 #include "codec_fuzz.h"
 #include "codecs/log/log_decode.h"
+#include "codecs/log/log_dictionary.h"
 #include "codecs/log/log_encode.h"
 #include "codecs/log/log_format.h"
 #include "codecs/log/log_grep.h"
+#include "kolmo/hash.h"
 
 namespace {
 
@@ -78,9 +83,11 @@ std::string sample_log(int variant) {
 }
 
 struct Seed {
+  kolmo::Bytes params;
   kolmo::Bytes payload;
   std::size_t size = 0;
   std::string text;
+  kolmo::Bytes dictionary;  // version-2 seeds only
 };
 
 const std::vector<Seed>& seeds() {
@@ -92,8 +99,21 @@ const std::vector<Seed>& seeds() {
         kolmo::EncodedBlock block;
         const kolmo::ByteSpan in(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
         if (!enc->encode_block(in, block).ok()) __builtin_trap();
-        v->push_back({std::move(block.payload), text.size(), text});
+        v->push_back({std::move(block.params), std::move(block.payload), text.size(), text, {}});
       }
+    }
+    // Version 2: the second variant's log after a dictionary of the first's.
+    const std::string base = sample_log(0);
+    const std::string text = sample_log(1);
+    for (std::size_t e = 0; e < 2; ++e) {
+      const auto& enc = seed_encoders()[e == 0 ? 0 : seed_encoders().size() - 1];
+      auto dict = enc->build_dictionary(
+          kolmo::ByteSpan(reinterpret_cast<const std::uint8_t*>(base.data()), base.size()));
+      if (!dict.ok() || dict->empty()) __builtin_trap();
+      kolmo::EncodedBlock block;
+      const kolmo::ByteSpan in(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+      if (!enc->encode_block_with_dictionary(in, *dict, block, 1).ok()) __builtin_trap();
+      v->push_back({std::move(block.params), std::move(block.payload), text.size(), text, *dict});
     }
     return v;
   }();
@@ -112,9 +132,9 @@ std::vector<std::string> plain_grep(std::string_view text, std::string_view patt
 }
 
 void grep_payload(const kolmo::Bytes& params, const kolmo::Bytes& payload, const kolmo::Bytes& decoded,
-                  bool decoded_ok, std::string_view pattern) {
+                  bool decoded_ok, std::string_view pattern, const kolmo::DecodeLimits& limits) {
   std::vector<std::string> found;
-  const auto r = kolmo::logc::grep_log_block(params, payload, decoded.size(), pattern, {},
+  const auto r = kolmo::logc::grep_log_block(params, payload, decoded.size(), pattern, limits,
                                              [&](const kolmo::logc::GrepLine& line) {
                                                if (line.text.find(pattern) != std::string_view::npos) found.emplace_back(line.text);
                                              });
@@ -126,19 +146,25 @@ void grep_payload(const kolmo::Bytes& params, const kolmo::Bytes& payload, const
 void decode_mutated_seed(const std::uint8_t* data, std::size_t size) {
   const Seed& seed = seeds()[data[1] % seeds().size()];
   kolmo::Bytes payload = seed.payload;
+  kolmo::Bytes dictionary = seed.dictionary;
+  kolmo::Bytes params = seed.params;
   // data[2]: bends the output size by -8..+7 so size checks get exercised too.
   const std::size_t out_size = seed.size + (data[2] & 15) - 8;  // seeds are far longer than 8
   const bool edited = size >= 6;
-  for (std::size_t i = 3; i + 2 < size && !payload.empty(); i += 3) {
-    const std::size_t at = (data[i] | (std::size_t{data[i + 1]} << 8)) % payload.size();
-    payload[at] ^= data[i + 2];
+  kolmo::Bytes& target = (data[0] & 0x20) != 0 && !dictionary.empty() ? dictionary : payload;
+  for (std::size_t i = 3; i + 2 < size && !target.empty(); i += 3) {
+    const std::size_t at = (data[i] | (std::size_t{data[i + 1]} << 8)) % target.size();
+    target[at] ^= data[i + 2];
   }
-  const kolmo::Bytes params = {kolmo::logc::kPayloadVersion};
+  if (!dictionary.empty()) kolmo::store_le64(&params[1], kolmo::xxh64(dictionary));
+  kolmo::DecodeLimits limits;
+  limits.dictionary = dictionary;
   kolmo::Bytes out(out_size);
-  const kolmo::Status st = kolmo::decode_log_block(params, payload, out, {});
+  const kolmo::Status st = kolmo::decode_log_block(params, payload, out, limits);
   if (!edited && out_size == seed.size && !st.ok()) __builtin_trap();  // a valid seed must decode
   const std::size_t from = (data[1] * 131u + data[size - 1] * 7u) % seed.text.size();
-  grep_payload(params, payload, out, st.ok(), std::string_view(seed.text).substr(from, 1 + data[size - 1] % 11));
+  grep_payload(params, payload, out, st.ok(), std::string_view(seed.text).substr(from, 1 + data[size - 1] % 11),
+               limits);
 }
 
 }  // namespace

@@ -37,6 +37,11 @@ struct DecodeLimits {
   // of -T that the container can spare for the block (all of it when the block is the only one in
   // flight). Codecs may ignore it; the decoded bytes never depend on it.
   unsigned threads = 1;
+  // The body of the file's dictionary frame (docs/format.md, "Dictionary frame") when the file has
+  // one for this block's codec; empty otherwise. Its frame check is verified by the container; a
+  // codec that names a dictionary in its params checks that it is the one it names. Codecs that
+  // use no dictionary ignore it.
+  ByteSpan dictionary = {};
 };
 
 // What one encoded block carries besides its payload: parameters the decoder needs
@@ -58,6 +63,19 @@ class BlockEncoder {
   virtual Status encode_block_threaded(ByteSpan input, EncodedBlock& out,
                                        unsigned /*threads*/) const {
     return encode_block(input, out);
+  }
+  // Optional shared dictionary (docs/format.md, "Dictionary frame"). A codec that uses one says
+  // how many bytes of the input's start it builds it from for this block size (0, the default:
+  // no dictionary); the container then calls build_dictionary once, before any block is
+  // dispatched, writes the result as the file's dictionary frame, and hands its bytes to every
+  // block's encode_block_with_dictionary (and, at decoding, in DecodeLimits::dictionary). An empty
+  // result means no dictionary. Blocks that use the dictionary must name it in their params.
+  virtual std::size_t dictionary_sample_size(std::uint64_t /*block_size*/) const { return 0; }
+  virtual Expected<Bytes> build_dictionary(ByteSpan /*sample*/) const { return Bytes{}; }
+  // encode_block_threaded with the file's dictionary (empty: none). Same rules as encode_block.
+  virtual Status encode_block_with_dictionary(ByteSpan input, ByteSpan /*dictionary*/,
+                                              EncodedBlock& out, unsigned threads) const {
+    return encode_block_threaded(input, out, threads);
   }
   // The block size this encoder works best with (the container splits input into such blocks).
   virtual std::uint64_t preferred_block_size() const = 0;

@@ -85,6 +85,11 @@ struct ArchiveInfo {
   std::uint64_t content_xxh64 = 0;
   std::vector<BlockInfo> blocks;
   bool multi_file = false;  // a multi-file archive (kolmo/archive.h): the entries flag is set
+  // The dictionary frame (docs/format.md, "Dictionary frame"), when the file has one: where it
+  // starts, its body size and the codec whose blocks use it. dictionary_size 0: none.
+  std::uint64_t dictionary_offset = 0;
+  std::uint64_t dictionary_size = 0;
+  CodecId dictionary_codec = CodecId::kStore;
 };
 
 // Reads header, footer and index and each block frame's header (never a payload), verifying
@@ -94,7 +99,13 @@ Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file);
 Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file,
                                         const DecompressOptions& opts);
 
-// Decodes block `index` alone, verifying its checksums.
+// The body of the file's dictionary frame, its checks verified (empty when the file has none).
+// decode_block reads it itself; callers that decode payloads on their own (kolmo grep) pass it
+// in DecodeLimits::dictionary to blocks of info.dictionary_codec.
+Expected<Bytes> read_dictionary(const RandomAccessSource& file, const ArchiveInfo& info,
+                                const DecompressOptions& opts);
+
+// Decodes block `index` alone (with the file's dictionary frame, if any), verifying its checksums.
 Expected<Bytes> decode_block(const RandomAccessSource& file, const ArchiveInfo& info,
                              std::size_t index, const DecompressOptions& opts);
 

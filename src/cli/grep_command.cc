@@ -124,7 +124,9 @@ struct Totals {
 
 // A log block: its frame is read and its payload check verified, then only the lines that can
 // match are rebuilt.
-Status grep_log_frame(const RandomAccessSource& file, const BlockInfo& block, LineMatcher& m, Totals& totals) {
+// dictionary: the file's dictionary frame body when its codec is log (empty: none).
+Status grep_log_frame(const RandomAccessSource& file, const BlockInfo& block, ByteSpan dictionary,
+                      LineMatcher& m, Totals& totals) {
   Bytes frame(block.frame_size);
   KOLMO_RETURN_IF_ERROR(file.read_at(block.file_offset, frame));
   KOLMO_ASSIGN_OR_RETURN(const kmo::BlockHeader h, kmo::parse_block_header(frame));
@@ -136,7 +138,8 @@ Status grep_log_frame(const RandomAccessSource& file, const BlockInfo& block, Li
     return checksum_mismatch("payload check failed (the compressed bytes are damaged)");
   }
   DecodeLimits limits;
-  limits.memory_bytes = kDefaultMemoryLimit;
+  limits.memory_bytes = kDefaultMemoryLimit - dictionary.size();
+  limits.dictionary = dictionary;
   KOLMO_ASSIGN_OR_RETURN(
       const logc::GrepStats s,
       logc::grep_log_block(h.params, payload, h.original_size, m.pattern(), limits,
@@ -154,10 +157,15 @@ Status grep_file(const GrepArgs& a, LineMatcher& m, Totals& totals) {
   Status s = [&]() -> Status {
     KOLMO_ASSIGN_OR_RETURN(const ArchiveInfo info, read_archive_info(file));
     if (info.multi_file) return unsupported("kolmo grep reads single-stream .kmo files, not archives");
+    // Read once per file: every log block of the file decodes with it.
+    Bytes dictionary;
+    if (info.dictionary_codec == CodecId::kLog) {
+      KOLMO_ASSIGN_OR_RETURN(dictionary, read_dictionary(file, info, DecompressOptions{}));
+    }
     for (std::size_t i = 0; i < info.blocks.size(); ++i) {
       const BlockInfo& b = info.blocks[i];
       if (b.codec == CodecId::kLog) {
-        KOLMO_RETURN_IF_ERROR(grep_log_frame(file, b, m, totals).with_context("block " + std::to_string(i)));
+        KOLMO_RETURN_IF_ERROR(grep_log_frame(file, b, dictionary, m, totals).with_context("block " + std::to_string(i)));
       } else {
         KOLMO_ASSIGN_OR_RETURN(const Bytes content, decode_block(file, info, i, DecompressOptions{}));
         m.feed_bytes(content);

@@ -36,7 +36,7 @@ Expected<std::uint64_t> codec_budget(const BlockHeader& h, std::uint64_t memory_
 
 Status decode_block_body_into(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
                               MutableByteSpan output, std::uint64_t codec_memory,
-                              unsigned threads) {
+                              unsigned threads, ByteSpan dictionary) {
   if (body.size() != std::uint64_t{h.stored_size} + kBlockTrailerSize ||
       output.size() != h.original_size) {
     return internal_error("block body or output has the wrong size");
@@ -48,6 +48,7 @@ Status decode_block_body_into(const BlockHeader& h, const CodecInfo& codec, Byte
   DecodeLimits limits;
   limits.memory_bytes = codec_memory;
   limits.threads = threads < 1 ? 1 : threads;
+  limits.dictionary = dictionary;
   Status s = codec.decode(h.params, payload, output, limits);
   if (!s.ok()) return s.with_context(std::string(codec.name) + " decoder");
   if (load_le64(body.data() + h.stored_size + 4) != xxh64(output)) {
@@ -57,9 +58,11 @@ Status decode_block_body_into(const BlockHeader& h, const CodecInfo& codec, Byte
 }
 
 Expected<Bytes> decode_block_body(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
-                                  std::uint64_t codec_memory, unsigned threads) {
+                                  std::uint64_t codec_memory, unsigned threads,
+                                  ByteSpan dictionary) {
   Bytes output(h.original_size);
-  KOLMO_RETURN_IF_ERROR(decode_block_body_into(h, codec, body, output, codec_memory, threads));
+  KOLMO_RETURN_IF_ERROR(
+      decode_block_body_into(h, codec, body, output, codec_memory, threads, dictionary));
   return output;
 }
 

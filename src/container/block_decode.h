@@ -28,13 +28,15 @@ Expected<std::uint64_t> codec_budget(const BlockHeader& h, std::uint64_t memory_
 
 // body: the payload followed by the payload check and the content check (stored size + 12 bytes).
 // Verifies the payload check before decoding and the content check after.
-// threads: the block's thread budget (DecodeLimits::threads).
+// threads: the block's thread budget (DecodeLimits::threads); dictionary: the file's dictionary
+// frame body when its codec is this block's (DecodeLimits::dictionary), else empty.
 Expected<Bytes> decode_block_body(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
-                                  std::uint64_t codec_memory, unsigned threads = 1);
+                                  std::uint64_t codec_memory, unsigned threads = 1,
+                                  ByteSpan dictionary = {});
 // The same into the caller's memory: `output` must be exactly h.original_size bytes. On failure
 // its content is unspecified.
 Status decode_block_body_into(const BlockHeader& h, const CodecInfo& codec, ByteSpan body,
                               MutableByteSpan output, std::uint64_t codec_memory,
-                              unsigned threads = 1);
+                              unsigned threads = 1, ByteSpan dictionary = {});
 
 }  // namespace kolmo::kmo

@@ -19,9 +19,13 @@ Expected<std::uint16_t> codec_id_of(const BlockEncoder& encoder) {
 }
 
 Expected<EncodedFrame> encode_frame(const BlockEncoder& encoder, std::uint16_t codec_id,
-                                    const Bytes& input, unsigned threads) {
+                                    const Bytes& input, unsigned threads, ByteSpan dictionary) {
   EncodedBlock encoded;
-  KOLMO_RETURN_IF_ERROR(encoder.encode_block_threaded(input, encoded, threads));
+  if (dictionary.empty()) {
+    KOLMO_RETURN_IF_ERROR(encoder.encode_block_threaded(input, encoded, threads));
+  } else {
+    KOLMO_RETURN_IF_ERROR(encoder.encode_block_with_dictionary(input, dictionary, encoded, threads));
+  }
   BlockHeader header;
   header.codec_id = codec_id;
   header.original_size = static_cast<std::uint32_t>(input.size());
@@ -91,8 +95,9 @@ Status BlockPipeline::add_block(Bytes input, const BlockEncoder& encoder, std::u
   // every thread). Codecs that split a block use it; no output depends on it.
   const unsigned share = static_cast<unsigned>(
       std::max<std::size_t>(1, threads_ / (in_flight_.size() + 1)));
-  in_flight_.push_back(pool_.submit([enc, codec_id, share, in = std::move(input)] {
-    return encode_frame(*enc, codec_id, in, share);
+  in_flight_.push_back(pool_.submit([enc, codec_id, share, in = std::move(input),
+                                     dict = dictionary_] {
+    return encode_frame(*enc, codec_id, in, share, dict ? ByteSpan(*dict) : ByteSpan{});
   }));
   return ok_status();
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <future>
+#include <memory>
 #include <vector>
 
 #include "container/format.h"
@@ -29,9 +30,11 @@ struct EncodedFrame {
 };
 
 // One independent block to one complete frame, falling back to `store` when coding does not
-// shrink it; the codec may use `threads` threads for it. Thread-safe.
+// shrink it; the codec may use `threads` threads for it, and the file's dictionary (empty: none).
+// Thread-safe.
 Expected<EncodedFrame> encode_frame(const BlockEncoder& encoder, std::uint16_t codec_id,
-                                    const Bytes& input, unsigned threads = 1);
+                                    const Bytes& input, unsigned threads = 1,
+                                    ByteSpan dictionary = {});
 
 class BlockPipeline {
  public:
@@ -48,6 +51,11 @@ class BlockPipeline {
   // Queues a block: hashed as content now, encoded on the pool, written in order. The encoder
   // must outlive the pipeline's work (finish()).
   Status add_block(Bytes input, const BlockEncoder& encoder, std::uint16_t codec_id);
+  // The file's dictionary frame body, handed to every block queued after this call (before the
+  // first block; nothing in flight may use an older one).
+  void set_dictionary(Bytes dictionary) {
+    dictionary_ = std::make_shared<const Bytes>(std::move(dictionary));
+  }
   // Queues a non-block frame, written after every block queued before it. Its offset and the
   // number of blocks written before it are recorded in frames().
   Status add_frame(Bytes frame);
@@ -75,6 +83,7 @@ class BlockPipeline {
   unsigned threads_;  // -T: shared by the blocks in flight (see add_block)
   ThreadPool pool_;
   std::size_t max_in_flight_;
+  std::shared_ptr<const Bytes> dictionary_;  // shared with the encoding tasks
   std::deque<std::future<Expected<EncodedFrame>>> in_flight_;
   std::vector<IndexEntry> index_;
   std::vector<FrameRecord> frames_;

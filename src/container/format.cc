@@ -62,6 +62,52 @@ Expected<FileHeader> parse_file_header(ByteSpan bytes) {
   return h;
 }
 
+Bytes serialize_dictionary_frame(std::uint16_t codec_id, ByteSpan body) {
+  ByteWriter w;
+  w.u8(kDictionaryFrame);
+  w.u16(codec_id);
+  w.u32(static_cast<std::uint32_t>(body.size()));
+  Bytes out = w.take();
+  std::uint8_t b[8];
+  store_le32(b, xxh64_low32(out));
+  out.insert(out.end(), b, b + 4);
+  out.insert(out.end(), body.begin(), body.end());
+  store_le64(b, xxh64(body));
+  out.insert(out.end(), b, b + 8);
+  return out;
+}
+
+Expected<DictionaryHeader> parse_dictionary_header(ByteSpan bytes) {
+  if (bytes.size() < kDictionaryHeaderSize) return truncated("the dictionary frame is cut short");
+  ByteReader r(bytes.first(kDictionaryHeaderSize));
+  const std::uint8_t type = r.u8();
+  DictionaryHeader h;
+  h.codec_id = r.u16();
+  h.body_size = r.u32();
+  const std::uint32_t check = r.u32();
+  KOLMO_RETURN_IF_ERROR(r.status());
+  if (type != kDictionaryFrame) return corrupt_data("no dictionary frame here");
+  if (check != xxh64_low32(bytes.first(7))) {
+    return checksum_mismatch("dictionary frame header check failed");
+  }
+  if (h.body_size == 0 || h.body_size > kMaxDictionaryBytes) {
+    return corrupt_data("dictionary frame declares " + std::to_string(h.body_size) +
+                        " bytes (1.." + std::to_string(kMaxDictionaryBytes) + ")");
+  }
+  return h;
+}
+
+Status check_dictionary_body(const DictionaryHeader& h, ByteSpan body_and_check) {
+  if (body_and_check.size() != std::uint64_t{h.body_size} + kDictionaryTrailerSize) {
+    return internal_error("dictionary body has the wrong size");
+  }
+  const ByteSpan body = body_and_check.first(h.body_size);
+  if (load_le64(body_and_check.data() + h.body_size) != xxh64(body)) {
+    return checksum_mismatch("dictionary frame check failed (its body is damaged)");
+  }
+  return ok_status();
+}
+
 void append_block_header(const BlockHeader& h, Bytes& out) {
   const std::size_t start = out.size();
   ByteWriter w(std::move(out));

@@ -21,7 +21,8 @@ inline constexpr std::size_t kFooterSize = 32;
 
 // Frame type bytes.
 inline constexpr std::uint8_t kBlockFrame = 0x01;
-inline constexpr std::uint8_t kFirstReservedFrame = 0x02;   // 0x02..0x7F: required, unknown here
+inline constexpr std::uint8_t kFirstReservedFrame = 0x02;   // 0x02..0x7F: required
+inline constexpr std::uint8_t kDictionaryFrame = 0x03;      // required; single-stream files only
 inline constexpr std::uint8_t kFirstSkippableFrame = 0x80;  // 0x80..0xFE: skippable
 inline constexpr std::uint8_t kIndexFrame = 0xFF;
 
@@ -86,6 +87,28 @@ Expected<BlockHeader> parse_block_header(ByteSpan bytes);
 Bytes serialize_skippable_header(std::uint8_t type, std::uint32_t length);
 // Returns the body length after checking the header check and the format limit.
 Expected<std::uint32_t> parse_skippable_header(ByteSpan bytes);
+
+// ---- dictionary frame ----
+// type(1) codec id(2) body length(4) header check(4), then the body and XXH64(body) (8).
+inline constexpr std::size_t kDictionaryHeaderSize = 11;
+inline constexpr std::size_t kDictionaryTrailerSize = 8;
+// A dictionary body is at most this large (a reader refuses larger ones before allocating).
+inline constexpr std::uint64_t kMaxDictionaryBytes = std::uint64_t{1} << 26;
+// Files with a dictionary frame are written as format 1.2 (readers read every 1.x).
+inline constexpr std::uint8_t kDictionaryFormatMinor = 2;
+struct DictionaryHeader {
+  std::uint16_t codec_id = 0;
+  std::uint32_t body_size = 0;
+  std::uint64_t frame_size() const {
+    return kDictionaryHeaderSize + std::uint64_t{body_size} + kDictionaryTrailerSize;
+  }
+};
+// The whole frame for `body` (at most kMaxDictionaryBytes).
+Bytes serialize_dictionary_frame(std::uint16_t codec_id, ByteSpan body);
+// Parses the 11-byte header (type included), verifying its check and the size limit.
+Expected<DictionaryHeader> parse_dictionary_header(ByteSpan bytes);
+// Verifies the body check of a frame's body + trailer (body_size + 8 bytes).
+Status check_dictionary_body(const DictionaryHeader& h, ByteSpan body_and_check);
 
 // ---- index ----
 struct IndexEntry {

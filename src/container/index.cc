@@ -115,6 +115,44 @@ Status fill_blocks(const RandomAccessSource& file, const Tail& tail, ArchiveInfo
   return ok_status();
 }
 
+// The frames between the file header and the first block of a single-stream file: skippable
+// frames and at most one dictionary frame, which must fill that gap exactly.
+Status find_dictionary(const RandomAccessSource& file, std::uint64_t first_block,
+                       ArchiveInfo& info) {
+  std::uint64_t offset = kmo::kFileHeaderSize;
+  while (offset < first_block) {
+    const std::uint64_t room = first_block - offset;
+    std::uint8_t header[kmo::kDictionaryHeaderSize] = {};
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(room, sizeof(header)));
+    KOLMO_RETURN_IF_ERROR(file.read_at(offset, MutableByteSpan(header, n)));
+    const std::string where = " at offset " + std::to_string(offset);
+    std::uint64_t frame_size = 0;
+    if (header[0] == kmo::kDictionaryFrame) {
+      Expected<kmo::DictionaryHeader> h = kmo::parse_dictionary_header(ByteSpan(header, n));
+      if (!h.ok()) return h.status().with_context("the dictionary frame" + where);
+      if (info.dictionary_size != 0) return corrupt_data("a second dictionary frame" + where);
+      info.dictionary_offset = offset;
+      info.dictionary_size = h->body_size;
+      info.dictionary_codec = static_cast<CodecId>(h->codec_id);
+      frame_size = h->frame_size();
+    } else if (kmo::is_skippable_frame(header[0]) && n >= kmo::kSkippableHeaderSize) {
+      Expected<std::uint32_t> length = kmo::parse_skippable_header(ByteSpan(header, n));
+      if (!length.ok()) return length.status().with_context("the frame" + where);
+      frame_size = kmo::kSkippableHeaderSize + std::uint64_t{*length};
+    } else if (header[0] >= kmo::kFirstReservedFrame && header[0] < kmo::kFirstSkippableFrame) {
+      return unsupported("frame type " + kmo::frame_type_hex(header[0]) + where +
+                         " is required but unknown to this kolmo; a newer version may read it");
+    } else {
+      return corrupt_data("the bytes before the first block" + where + " are no frame");
+    }
+    if (frame_size > room) {
+      return corrupt_data("the frame" + where + " runs into the first block");
+    }
+    offset += frame_size;
+  }
+  return ok_status();
+}
+
 Expected<ArchiveInfo> read_info(const RandomAccessSource& file, const DecompressOptions& opts) {
   const std::uint64_t size = file.size();
   if (size < kmo::kFileHeaderSize) {
@@ -141,6 +179,11 @@ Expected<ArchiveInfo> read_info(const RandomAccessSource& file, const Decompress
   info.content_size = tail.footer.content_size;
   info.content_xxh64 = tail.footer.content_xxh64;
   KOLMO_RETURN_IF_ERROR(fill_blocks(file, tail, info));
+  if (!multi_file) {
+    const std::uint64_t first_block =
+        info.blocks.empty() ? tail.footer.index_offset : info.blocks.front().file_offset;
+    KOLMO_RETURN_IF_ERROR(find_dictionary(file, first_block, info));
+  }
   return info;
 }
 
@@ -182,23 +225,74 @@ Expected<CheckedBlock> check_block(const RandomAccessSource& file, const Archive
 
 }  // namespace
 
+Expected<Bytes> read_dictionary_body(const RandomAccessSource& file, const ArchiveInfo& info,
+                                     std::uint64_t memory_limit) {
+  if (info.dictionary_size == 0) return Bytes{};
+  if (info.dictionary_size > kmo::kMaxDictionaryBytes || info.dictionary_size > memory_limit / 2) {
+    return limit_exceeded("the dictionary frame needs " + std::to_string(info.dictionary_size) +
+                          " bytes, more than half the memory limit; raise it with --memory");
+  }
+  const std::uint64_t size = file.size();
+  if (info.dictionary_offset >= size ||
+      size - info.dictionary_offset < kmo::kDictionaryHeaderSize + info.dictionary_size +
+                                           kmo::kDictionaryTrailerSize) {
+    return corrupt_data("the dictionary frame lies outside the file");
+  }
+  Bytes header(kmo::kDictionaryHeaderSize);
+  KOLMO_RETURN_IF_ERROR(file.read_at(info.dictionary_offset, header));
+  KOLMO_ASSIGN_OR_RETURN(const DictionaryHeader h, kmo::parse_dictionary_header(header));
+  // The caller's info may be stale or from another file: trust only what the frame says.
+  if (h.body_size != info.dictionary_size ||
+      h.codec_id != static_cast<std::uint16_t>(info.dictionary_codec)) {
+    return corrupt_data("the dictionary frame disagrees with the listing");
+  }
+  Bytes body(h.body_size + kmo::kDictionaryTrailerSize);
+  KOLMO_RETURN_IF_ERROR(file.read_at(info.dictionary_offset + kmo::kDictionaryHeaderSize, body));
+  KOLMO_RETURN_IF_ERROR(kmo::check_dictionary_body(h, body));
+  body.resize(h.body_size);
+  return body;
+}
+
+namespace {
+
+// The file's dictionary when block `c` needs it (its codec's), counted against its budget.
+Expected<Bytes> dictionary_for_block(const RandomAccessSource& file, const ArchiveInfo& info,
+                                     CheckedBlock& c, const DecompressOptions& opts) {
+  if (info.dictionary_size == 0 ||
+      c.header.codec_id != static_cast<std::uint16_t>(info.dictionary_codec)) {
+    return Bytes{};
+  }
+  KOLMO_ASSIGN_OR_RETURN(Bytes dictionary, read_dictionary_body(file, info, opts.memory_limit));
+  if (c.codec_budget < dictionary.size()) {
+    return limit_exceeded("the block and the dictionary need more than the memory limit; "
+                          "raise it with --memory");
+  }
+  c.codec_budget -= dictionary.size();
+  return dictionary;
+}
+
+}  // namespace
+
 Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& info,
                            std::size_t index, const DecompressOptions& opts) {
-  KOLMO_ASSIGN_OR_RETURN(const CheckedBlock c, check_block(file, info, index, opts));
+  KOLMO_ASSIGN_OR_RETURN(CheckedBlock c, check_block(file, info, index, opts));
+  KOLMO_ASSIGN_OR_RETURN(const Bytes dictionary, dictionary_for_block(file, info, c, opts));
   Bytes body(c.header.stored_size + kmo::kBlockTrailerSize);
   KOLMO_RETURN_IF_ERROR(file.read_at(c.body_offset, body));
-  return kmo::decode_block_body(c.header, *c.codec, body, c.codec_budget);
+  return kmo::decode_block_body(c.header, *c.codec, body, c.codec_budget, 1, dictionary);
 }
 
 Status decode_one_into(const RandomAccessSource& file, const ArchiveInfo& info, std::size_t index,
                        MutableByteSpan output, const DecompressOptions& opts) {
-  KOLMO_ASSIGN_OR_RETURN(const CheckedBlock c, check_block(file, info, index, opts));
+  KOLMO_ASSIGN_OR_RETURN(CheckedBlock c, check_block(file, info, index, opts));
   if (output.size() != c.header.original_size) {
     return invalid_argument("the output span does not match the block's size");
   }
+  KOLMO_ASSIGN_OR_RETURN(const Bytes dictionary, dictionary_for_block(file, info, c, opts));
   Bytes body(c.header.stored_size + kmo::kBlockTrailerSize);
   KOLMO_RETURN_IF_ERROR(file.read_at(c.body_offset, body));
-  return kmo::decode_block_body_into(c.header, *c.codec, body, output, c.codec_budget);
+  return kmo::decode_block_body_into(c.header, *c.codec, body, output, c.codec_budget, 1,
+                                     dictionary);
 }
 
 }  // namespace kmo
@@ -210,6 +304,15 @@ Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file) {
 Expected<ArchiveInfo> read_archive_info(const RandomAccessSource& file,
                                         const DecompressOptions& opts) {
   return kmo::guard_api([&]() -> Expected<ArchiveInfo> { return kmo::read_info(file, opts); });
+}
+
+Expected<Bytes> read_dictionary(const RandomAccessSource& file, const ArchiveInfo& info,
+                                const DecompressOptions& opts) {
+  return kmo::guard_api([&]() -> Expected<Bytes> {
+    Expected<Bytes> body = kmo::read_dictionary_body(file, info, opts.memory_limit);
+    if (!body.ok()) return body.status().with_context("the dictionary frame");
+    return body;
+  });
 }
 
 Expected<Bytes> decode_block(const RandomAccessSource& file, const ArchiveInfo& info,

@@ -26,6 +26,10 @@ struct Tail {
 Expected<Tail> read_tail(const RandomAccessSource& file, bool multi_file,
                          std::uint64_t memory_limit);
 
+// The verified body of the dictionary frame that `info` lists (empty when none).
+Expected<Bytes> read_dictionary_body(const RandomAccessSource& file, const ArchiveInfo& info,
+                                     std::uint64_t memory_limit);
+
 // Decodes block `index` of `info`, trusting only what the frame itself says.
 Expected<Bytes> decode_one(const RandomAccessSource& file, const ArchiveInfo& info,
                            std::size_t index, const DecompressOptions& opts);

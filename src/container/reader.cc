@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <future>
+#include <memory>
 #include <string>
 
 #include "container/api_guard.h"
@@ -77,6 +78,8 @@ class StreamDecompressor {
       }
       if (type == kmo::kBlockFrame) {
         KOLMO_RETURN_IF_ERROR(read_block_frame(frame_start));
+      } else if (type == kmo::kDictionaryFrame && !multi_) {
+        KOLMO_RETURN_IF_ERROR(read_dictionary_frame(frame_start));
       } else if (type == kmo::kEntryFrame && multi_) {
         KOLMO_RETURN_IF_ERROR(read_entry_frame(frame_start));
       } else if (kmo::is_skippable_frame(type)) {
@@ -118,6 +121,31 @@ class StreamDecompressor {
     // Never run the files of an archive together, nor invent entries for a plain stream.
     if (multi_ && entries_ == nullptr) return invalid_argument("multi-file archive: extract it");
     if (!multi_ && entries_ != nullptr) return invalid_argument("not a multi-file archive");
+    return ok_status();
+  }
+
+  // The dictionary frame: at most one, before every block; checked whole before any block uses
+  // it, and kept for the blocks of its codec.
+  Status read_dictionary_frame(std::uint64_t frame_start) {
+    const std::string what = "the dictionary frame at offset " + std::to_string(frame_start);
+    if (dictionary_ != nullptr) return corrupt_data(what + " is the file's second one");
+    if (!seen_.empty()) return corrupt_data(what + " follows a block");
+    Bytes header(kmo::kDictionaryHeaderSize);
+    header[0] = kmo::kDictionaryFrame;
+    KOLMO_RETURN_IF_ERROR(reader_.read_exact(MutableByteSpan(header).subspan(1), what));
+    Expected<kmo::DictionaryHeader> h = kmo::parse_dictionary_header(header);
+    if (!h.ok()) return h.status().with_context(what);
+    if (h->body_size > opts_.memory_limit / 2) {
+      return limit_exceeded(what + " needs " + std::to_string(h->body_size) +
+                            " bytes, more than half the memory limit; raise it with --memory");
+    }
+    Bytes body;
+    KOLMO_RETURN_IF_ERROR(
+        reader_.append_exact(body, h->body_size + kmo::kDictionaryTrailerSize, what));
+    KOLMO_RETURN_IF_ERROR(kmo::check_dictionary_body(*h, body).with_context(what));
+    body.resize(h->body_size);
+    dictionary_ = std::make_shared<const Bytes>(std::move(body));
+    dictionary_codec_ = h->codec_id;
     return ok_status();
   }
 
@@ -211,8 +239,16 @@ class StreamDecompressor {
     if (!header.ok()) return header.status().with_context(name);
     KOLMO_RETURN_IF_ERROR(claim_block(header->original_size, name));
     KOLMO_ASSIGN_OR_RETURN(const CodecInfo* codec, kmo::decoder_for(header->codec_id, name));
+    // A block of the dictionary's codec gets the dictionary, whose bytes its budget carries.
+    std::shared_ptr<const Bytes> dictionary;
+    if (dictionary_ != nullptr && header->codec_id == dictionary_codec_) dictionary = dictionary_;
+    const std::uint64_t dictionary_bytes = dictionary ? dictionary->size() : 0;
     Expected<std::uint64_t> budget = kmo::codec_budget(*header, opts_.memory_limit);
     if (!budget.ok()) return budget.status().with_context(name);
+    if (*budget < dictionary_bytes) {
+      return limit_exceeded(name + " and the dictionary need more than the memory limit of " +
+                            std::to_string(opts_.memory_limit) + " bytes; raise it with --memory");
+    }
 
     const std::uint64_t need = kmo::block_buffer_bytes(*header);
     KOLMO_RETURN_IF_ERROR(make_room(need));
@@ -228,8 +264,10 @@ class StreamDecompressor {
     const unsigned share = static_cast<unsigned>(std::max<std::size_t>(
         1, std::min(opts_.threads, kMaxThreads) / (pending_.size() + 1)));
     pending.result = pool_.submit([h = std::move(*header), codec, body = std::move(body),
-                                   codec_memory = *budget, share] {
-      return kmo::decode_block_body(h, *codec, body, codec_memory, share);
+                                   codec_memory = *budget - dictionary_bytes, share,
+                                   dictionary = std::move(dictionary)] {
+      return kmo::decode_block_body(h, *codec, body, codec_memory, share,
+                                    dictionary ? ByteSpan(*dictionary) : ByteSpan{});
     });
     in_flight_bytes_ += need;
     pending_.push_back(std::move(pending));
@@ -375,6 +413,8 @@ class StreamDecompressor {
   std::deque<PendingBlock> pending_;  // destroyed before pool_, whose tasks own their data
   std::uint64_t in_flight_bytes_ = 0;
   std::vector<SeenBlock> seen_;
+  std::shared_ptr<const Bytes> dictionary_;  // the dictionary frame's body; shared with tasks
+  std::uint16_t dictionary_codec_ = 0;
   std::size_t blocks_written_ = 0;
   std::uint64_t content_written_ = 0;
   Xxh64Stream content_hash_;

@@ -56,11 +56,18 @@ class StreamCompressor {
       spec = default_codec_for(sample, opts_.level);
     }
     KOLMO_ASSIGN_OR_RETURN(chosen_, choose_encoder(spec, opts_));
+    KOLMO_ASSIGN_OR_RETURN(const Bytes dictionary, build_dictionary(sample));
     kmo::FileHeader header;
     header.major = kFormatMajor;
-    header.minor = kFormatMinor;
+    header.minor = dictionary.empty() ? kFormatMinor : kmo::kDictionaryFormatMinor;
     header.nominal_block_size = static_cast<std::uint32_t>(chosen_.block_size);
     KOLMO_RETURN_IF_ERROR(pipeline_.write_now(kmo::serialize_file_header(header)));
+    if (!dictionary.empty()) {
+      // Right after the header, before every block (docs/format.md, "Dictionary frame").
+      KOLMO_RETURN_IF_ERROR(
+          pipeline_.write_now(kmo::serialize_dictionary_frame(chosen_.codec_id, dictionary)));
+      pipeline_.set_dictionary(dictionary);
+    }
     for (;;) {
       if (opts_.cancel != nullptr && opts_.cancel->load())
         return cancelled("compression cancelled");
@@ -89,6 +96,28 @@ class StreamCompressor {
   }
 
  private:
+  // The codec's dictionary from the start of the input, built before any block is dispatched so
+  // that every block (encoded in parallel) sees the same one. Only for inputs of more than one
+  // block: a lone block has nothing to share with. The bytes read land in `sample`, which then
+  // opens block 0 as usual.
+  Expected<Bytes> build_dictionary(Bytes& sample) {
+    const std::uint64_t wanted = chosen_.encoder->dictionary_sample_size(chosen_.block_size);
+    if (wanted == 0) return Bytes{};
+    const std::uint64_t need = std::max<std::uint64_t>(wanted, chosen_.block_size + 1);
+    if (sample.size() < need) {
+      KOLMO_RETURN_IF_ERROR(
+          reader_.append_up_to(sample, static_cast<std::size_t>(need - sample.size())).status());
+    }
+    if (sample.size() <= chosen_.block_size) return Bytes{};
+    const ByteSpan from = ByteSpan(sample).first(static_cast<std::size_t>(
+        std::min<std::uint64_t>(wanted, sample.size())));
+    KOLMO_ASSIGN_OR_RETURN(Bytes dictionary, chosen_.encoder->build_dictionary(from));
+    if (dictionary.size() > kmo::kMaxDictionaryBytes) {
+      return internal_error("codec built a dictionary larger than the format allows");
+    }
+    return dictionary;
+  }
+
   std::size_t reserve_hint() const {
     if (!in_.size_known() || in_.size() <= reader_.offset()) return 0;
     return static_cast<std::size_t>(std::min(chosen_.block_size, in_.size() - reader_.offset()));

@@ -11,8 +11,25 @@
 namespace kolmo::logc {
 
 // Decodes one stream written by append_stream() (see log_backend_encode.h). raw_size_limit
-// bounds the declared raw size (checked before allocating).
+// bounds the declared raw size (checked before allocating). prime: the dictionary's bytes for
+// this stream (version-2 blocks; empty: none), which zstd and lzma see as history before the
+// stream and o2 learns from first (its last kO2PrimeBytes).
 Expected<Bytes> read_stream(ByteReader& in, std::uint64_t raw_size_limit,
-                            const DecodeLimits& limits);
+                            const DecodeLimits& limits, ByteSpan prime = {});
+
+// o2 learns from at most this many bytes of a prime (the end of it): its cost is per block.
+constexpr std::size_t kO2PrimeBytes = 16 << 10;
+
+// Teaches an o2 model `prime` (its last kO2PrimeBytes) as if it had coded it.
+template <std::uint8_t kFlags, class Model>
+void o2_learn(Model& m, ByteSpan prime) {
+  if (prime.size() > kO2PrimeBytes) prime = prime.last(kO2PrimeBytes);
+  for (const std::uint8_t byte : prime) {
+    for (int i = 7; i >= 0; --i) {
+      (void)m.template predict<kFlags>();
+      m.template update<kFlags>((byte >> i) & 1);
+    }
+  }
+}
 
 }  // namespace kolmo::logc

@@ -1,23 +1,32 @@
 #include <lzma.h>
 #include <algorithm>
+#include <string>
 #include <zstd.h>
 
 #include "codecs/log/log_backend.h"
 #include "codecs/cm/cm_decode.h"
 #include "codecs/o2/o2_decode.h"
+#include "codecs/o2/o2_model.h"
+#include "codecs/o2/o2_params.h"
+#include "entropy/binary_coder.h"
 
 namespace kolmo::logc {
 namespace {
 
-Status zstd_decompress(ByteSpan stored, MutableByteSpan out) {
-  const size_t n = ZSTD_decompress(out.data(), out.size(), stored.data(), stored.size());
+Status zstd_decompress(ByteSpan stored, MutableByteSpan out, ByteSpan prime) {
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  if (dctx == nullptr) return limit_exceeded("log: cannot allocate a zstd context");
+  if (!prime.empty()) ZSTD_DCtx_refPrefix(dctx, prime.data(), prime.size());
+  const size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), stored.data(), stored.size());
+  ZSTD_freeDCtx(dctx);
   if (ZSTD_isError(n) || n != out.size()) {
     return corrupt_data("log: a zstd stream does not decode to its declared size");
   }
   return ok_status();
 }
 
-Status lzma_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits) {
+Status lzma_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits,
+                       ByteSpan prime) {
   if (stored.size() < 2) return corrupt_data("log: lzma stream without its properties");
   const std::uint8_t dict_log2 = stored[0];
   const std::uint8_t props = stored[1];
@@ -32,6 +41,12 @@ Status lzma_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits&
   if (opt.lc + opt.lp > 4) return corrupt_data("log: bad lzma stream properties");
   if (opt.dict_size > limits.memory_bytes) {
     return limit_exceeded("log: lzma dictionary exceeds the memory limit");
+  }
+  if (!prime.empty()) {
+    // The history before the stream; lzma keeps only the last dict_size bytes of it.
+    if (prime.size() > opt.dict_size) prime = prime.last(opt.dict_size);
+    opt.preset_dict = prime.data();
+    opt.preset_dict_size = static_cast<std::uint32_t>(prime.size());
   }
   lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, nullptr}};
   std::size_t in_pos = 2;
@@ -54,10 +69,46 @@ Status model_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits
   return decode(params, payload, out, limits);
 }
 
+// An o2 stream after a prime: o2's own coding loop (o2_decode.cc) on a model that first learnt
+// the prime, as the encoder's did.
+Status primed_o2_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits,
+                            ByteSpan prime) {
+  if (stored.empty() || stored[0] + std::size_t{1} > stored.size()) {
+    return corrupt_data("log: model stream without its parameters");
+  }
+  KOLMO_ASSIGN_OR_RETURN(const o2::Params p, o2::parse_params(stored.subspan(1, stored[0])));
+  const std::uint64_t need = o2::model_memory_bytes(p);
+  if (need > limits.memory_bytes) {
+    return limit_exceeded("o2 model needs " + std::to_string(need) + " bytes, limit is " +
+                          std::to_string(limits.memory_bytes));
+  }
+  KOLMO_ASSIGN_OR_RETURN(auto model, o2::Model::create(p, limits.memory_bytes, out.size()));
+  BinaryDecoder dec(stored.subspan(1 + stored[0]));
+  o2::with_flags(p.flags, [&](auto flags) {
+    constexpr std::uint8_t kFlags = decltype(flags)::value;
+    o2::Model& m = *model;
+    o2_learn<kFlags>(m, prime);
+    for (std::uint8_t& byte : out) {
+      std::uint32_t c = 0;
+      for (int i = 0; i < 8; ++i) {
+        const int bit = dec.decode(m.predict<kFlags>());
+        m.update<kFlags>(bit);
+        c = (c << 1) | static_cast<std::uint32_t>(bit);
+      }
+      byte = static_cast<std::uint8_t>(c);
+      if (dec.overran()) break;  // cut short: the check below reports it
+    }
+  });
+  if (!dec.consumed_exactly()) {
+    return corrupt_data("log: o2 stream size does not match its content (truncated or corrupt)");
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Expected<Bytes> read_stream(ByteReader& in, std::uint64_t raw_size_limit,
-                            const DecodeLimits& limits) {
+                            const DecodeLimits& limits, ByteSpan prime) {
   const std::uint8_t backend = in.u8();
   const std::uint64_t raw_size = in.varint_at_most(raw_size_limit, "log stream size");
   const std::uint64_t stored_size = in.varint_at_most(in.remaining(), "log stored stream size");
@@ -76,13 +127,17 @@ Expected<Bytes> read_stream(ByteReader& in, std::uint64_t raw_size_limit,
       std::copy(stored.begin(), stored.end(), out.begin());
       break;
     case kBackendZstd:
-      KOLMO_RETURN_IF_ERROR(zstd_decompress(stored, out));
+      KOLMO_RETURN_IF_ERROR(zstd_decompress(stored, out, prime));
       break;
     case kBackendLzma:
-      KOLMO_RETURN_IF_ERROR(lzma_decompress(stored, out, limits));
+      KOLMO_RETURN_IF_ERROR(lzma_decompress(stored, out, limits, prime));
       break;
     case kBackendO2:
-      KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, &decode_o2_block));
+      if (prime.empty()) {
+        KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, &decode_o2_block));
+      } else {
+        KOLMO_RETURN_IF_ERROR(primed_o2_decompress(stored, out, limits, prime));
+      }
       break;
     default:
       KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, &decode_cm_block));

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "codecs/cm/cm_encode.h"
+#include "codecs/log/log_backend.h"
 #include "codecs/o2/o2_model.h"
 #include "codecs/o2/o2_params.h"
 #include "entropy/binary_coder.h"
@@ -15,13 +16,14 @@
 namespace kolmo::logc {
 namespace {
 
-std::optional<Bytes> zstd_compress(ByteSpan data, int level) {
+std::optional<Bytes> zstd_compress(ByteSpan data, int level, ByteSpan prime) {
   Bytes out(ZSTD_compressBound(data.size()));
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   if (cctx == nullptr) return std::nullopt;
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);  // the stream record holds the size
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+  if (!prime.empty()) ZSTD_CCtx_refPrefix(cctx, prime.data(), prime.size());
   const size_t n = ZSTD_compress2(cctx, out.data(), out.size(), data.data(), data.size());
   ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(n)) return std::nullopt;
@@ -36,11 +38,17 @@ std::uint8_t lzma_dict_log2(std::size_t size) {
   return log2;
 }
 
-std::optional<Bytes> lzma_compress(ByteSpan data, bool extreme) {
+std::optional<Bytes> lzma_compress(ByteSpan data, bool extreme, ByteSpan prime) {
   lzma_options_lzma opt;
   if (lzma_lzma_preset(&opt, 9 | (extreme ? LZMA_PRESET_EXTREME : 0)) != 0) return std::nullopt;
-  const std::uint8_t dict_log2 = lzma_dict_log2(data.size());
+  // The dictionary covers the prime too, so that the data can refer to all of it.
+  const std::uint8_t dict_log2 = lzma_dict_log2(data.size() + prime.size());
   opt.dict_size = std::uint32_t{1} << dict_log2;
+  if (!prime.empty()) {
+    if (prime.size() > opt.dict_size) prime = prime.last(opt.dict_size);  // as the decoder does
+    opt.preset_dict = prime.data();
+    opt.preset_dict_size = static_cast<std::uint32_t>(prime.size());
+  }
   if (!extreme) {
     // The streams hold short unaligned fields, where little literal context and no position
     // context model best (measured on the Loghub samples: lc 1, pb 0 beat the xz defaults).
@@ -61,7 +69,8 @@ std::optional<Bytes> lzma_compress(ByteSpan data, bool extreme) {
   return out;
 }
 
-std::optional<Bytes> o2_compress(ByteSpan data, int level, BackendScratch& scratch) {
+std::optional<Bytes> o2_compress(ByteSpan data, int level, BackendScratch& scratch,
+                                 ByteSpan prime) {
   o2::Model* model = scratch.o2_model(level, data.size());
   if (model == nullptr) return std::nullopt;
   const Bytes params = o2::serialize_params(model->params());
@@ -75,6 +84,7 @@ std::optional<Bytes> o2_compress(ByteSpan data, int level, BackendScratch& scrat
   BinaryEncoder enc(payload);
   o2::with_flags(model->params().flags, [&](auto flags) {
     constexpr std::uint8_t kFlags = decltype(flags)::value;
+    o2_learn<kFlags>(*model, prime);
     for (const std::uint8_t byte : data) {
       for (int i = 7; i >= 0; --i) {
         const int bit = (byte >> i) & 1;
@@ -103,7 +113,8 @@ std::optional<Bytes> cm_compress(ByteSpan data, int level) {
 }
 
 // The candidate backend that makes the first sample_bytes of data smallest.
-BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, BackendScratch& scratch) {
+BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, BackendScratch& scratch,
+                               ByteSpan prime) {
   const ByteSpan sample = data.first(std::min(data.size(), choice.sample_bytes));
   BackendChoice only = choice;
   only.zstd = only.lzma = only.o2 = only.cm = false;
@@ -115,9 +126,9 @@ BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, Backe
       only.*flag = true;
     }
   };
-  consider(choice.zstd, choice.zstd ? zstd_compress(sample, choice.zstd_level) : std::nullopt, &BackendChoice::zstd);
-  consider(choice.lzma, choice.lzma ? lzma_compress(sample, choice.lzma_extreme) : std::nullopt, &BackendChoice::lzma);
-  consider(choice.o2, choice.o2 ? o2_compress(sample, choice.o2_level, scratch) : std::nullopt, &BackendChoice::o2);
+  consider(choice.zstd, choice.zstd ? zstd_compress(sample, choice.zstd_level, prime) : std::nullopt, &BackendChoice::zstd);
+  consider(choice.lzma, choice.lzma ? lzma_compress(sample, choice.lzma_extreme, prime) : std::nullopt, &BackendChoice::lzma);
+  consider(choice.o2, choice.o2 ? o2_compress(sample, choice.o2_level, scratch, prime) : std::nullopt, &BackendChoice::o2);
   consider(choice.cm, choice.cm ? cm_compress(sample, choice.cm_level) : std::nullopt, &BackendChoice::cm);
   return only;
 }
@@ -141,9 +152,11 @@ o2::Model* BackendScratch::o2_model(int level, std::uint64_t block_size) {
   return o2_.get();
 }
 
-Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested, BackendScratch& scratch) {
-  const BackendChoice choice =
-      data.size() > requested.sample_above ? choose_on_sample(data, requested, scratch) : requested;
+Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested,
+                     BackendScratch& scratch, ByteSpan prime) {
+  const BackendChoice choice = data.size() > requested.sample_above
+                                   ? choose_on_sample(data, requested, scratch, prime)
+                                   : requested;
   Backend best = kBackendStore;
   Bytes best_bytes(data.begin(), data.end());
   auto consider = [&](Backend b, std::optional<Bytes> candidate) {
@@ -153,10 +166,10 @@ Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested, 
     }
   };
   if (!data.empty()) {
-    if (choice.zstd) consider(kBackendZstd, zstd_compress(data, choice.zstd_level));
+    if (choice.zstd) consider(kBackendZstd, zstd_compress(data, choice.zstd_level, prime));
     if (data.size() >= choice.min_size_for_models) {
-      if (choice.lzma) consider(kBackendLzma, lzma_compress(data, choice.lzma_extreme));
-      if (choice.o2) consider(kBackendO2, o2_compress(data, choice.o2_level, scratch));
+      if (choice.lzma) consider(kBackendLzma, lzma_compress(data, choice.lzma_extreme, prime));
+      if (choice.o2) consider(kBackendO2, o2_compress(data, choice.o2_level, scratch, prime));
       if (choice.cm) consider(kBackendCm, cm_compress(data, choice.cm_level));
     }
   }

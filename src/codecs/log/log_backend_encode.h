@@ -52,6 +52,9 @@ class BackendScratch {
 };
 
 // Compresses data with every allowed backend, appends the smallest as one stream record.
-Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& choice, BackendScratch& scratch);
+// prime: the dictionary's bytes for this stream in a version-2 block (empty: none); zstd, lzma
+// and o2 start from it (read_stream in log_backend.h does the same), cm does not.
+Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& choice,
+                     BackendScratch& scratch, ByteSpan prime = {});
 
 }  // namespace kolmo::logc

@@ -1,12 +1,15 @@
 #include "codecs/log/log_decode.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "codecs/log/log_backend.h"
 #include "codecs/log/log_column_decode.h"
 #include "codecs/log/log_decoded_block.h"
+#include "codecs/log/log_dictionary.h"
 #include "codecs/log/log_format.h"
 
 namespace kolmo {
@@ -119,9 +122,19 @@ namespace logc {
 
 Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size,
                       const DecodeLimits& limits, DecodedBlock& block) {
-  if (params.size() != 1 || params[0] != kPayloadVersion) {
-    return params.size() == 1 ? unsupported("log: unknown payload version")
-                              : corrupt_data("log: bad block parameters");
+  // Version 1: one byte, the block alone. Version 2: the block's streams start from the file's
+  // dictionary, which the params name by XXH64 (log_dictionary.h).
+  std::shared_ptr<const LogDictionary> dictionary;
+  if (params.empty()) return corrupt_data("log: bad block parameters");
+  if (params[0] == kSampleCopyVersion) {
+    return corrupt_data("log: a sample copy has no streams");  // decode_log_block copies it
+  } else if (params[0] == kDictionaryPayloadVersion) {
+    if (params.size() != kDictionaryParamsSize) return corrupt_data("log: bad block parameters");
+    KOLMO_ASSIGN_OR_RETURN(dictionary, dictionary_for_params(params, limits));
+  } else if (params[0] != kPayloadVersion) {
+    return unsupported("log: unknown payload version");
+  } else if (params.size() != 1) {
+    return corrupt_data("log: bad block parameters");
   }
   ByteReader in(payload);
   const std::uint64_t lines = in.varint_at_most(output_size, "log line count");
@@ -131,10 +144,13 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   // Every stream is bounded by what the block's bytes could need (numbers take at most 10
   // varint bytes per digit), and all of them together by the memory limit.
   const std::uint64_t stream_limit = 16 * std::uint64_t{output_size} + 4096;
-  std::uint64_t used = output_size;
+  std::uint64_t used = output_size + (dictionary ? dictionary->memory_bytes() : 0);
+  if (used > limits.memory_bytes) return limit_exceeded("log: the dictionary exceeds the memory limit");
   Bytes (&streams)[kStreamCount] = block.streams;
-  for (Bytes& s : streams) {
-    KOLMO_ASSIGN_OR_RETURN(s, read_stream(in, stream_limit, limits));
+  for (std::size_t k = 0; k < kStreamCount; ++k) {
+    Bytes& s = streams[k];
+    const ByteSpan prime = dictionary ? dictionary->prime(k) : ByteSpan{};
+    KOLMO_ASSIGN_OR_RETURN(s, read_stream(in, stream_limit, limits, prime));
     used += s.size();
     if (used > limits.memory_bytes) return limit_exceeded("log: streams exceed the memory limit");
   }
@@ -205,6 +221,13 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
 
 Status decode_log_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
                         const DecodeLimits& limits) {
+  if (!params.empty() && params[0] == kSampleCopyVersion) {
+    KOLMO_ASSIGN_OR_RETURN(const std::shared_ptr<const LogDictionary> dict,
+                           dictionary_for_params(params, limits));
+    KOLMO_ASSIGN_OR_RETURN(const ByteSpan copy, sample_copy(params, payload, output.size(), *dict));
+    std::copy(copy.begin(), copy.end(), output.begin());
+    return ok_status();
+  }
   DecodedBlock block;
   KOLMO_RETURN_IF_ERROR(read_log_block(params, payload, output.size(), limits, block));
   return rebuild(block.layout, block.columns, block.arena, block.streams[kEolStream],

@@ -1,10 +1,13 @@
 #include "codecs/log/log_encode.h"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <cstdint>
 
 #include "codecs/cm/cm_encode.h"
 #include "codecs/log/log_column_encode.h"
+#include "codecs/log/log_dictionary.h"
 #include "codecs/log/log_format.h"
 #include "codecs/log/log_options.h"
 #include "codecs/log/log_parse.h"
@@ -18,6 +21,10 @@ using namespace logc;
 
 constexpr std::size_t kHeaderSampleBytes = 256 << 10;
 constexpr std::size_t kCmRawStreamShare = 16;
+// Files cut into blocks up to this size get a dictionary mined from their first
+// kDictionarySampleBytes (docs/log.md, "Dictionary frame").
+constexpr std::uint64_t kDictionaryMaxBlockSize = std::uint64_t{1} << 20;
+constexpr std::size_t kDictionarySampleBytes = 256 << 10;
 
 void append_string(Bytes& out, std::string_view s) {
   append_varint(out, s.size());
@@ -119,7 +126,68 @@ class LogEncoder final : public BlockEncoder {
   explicit LogEncoder(LogOptions options) : options_(std::move(options)) {}
 
   Status encode_block(ByteSpan input, EncodedBlock& out) const override {
+    return encode(input, nullptr, out);
+  }
+
+  // A dictionary pays off only where blocks are small enough to relearn much (docs/log.md,
+  // "Blocks and templates across blocks"); Logzip's method stays as published.
+  std::size_t dictionary_sample_size(std::uint64_t block_size) const override {
+    if (options_.mode == EncoderMode::kLogzip || !options_.dictionary ||
+        block_size > kDictionaryMaxBlockSize) {
+      return 0;
+    }
+    // Whole blocks: each block the sample covers is then a copy of a piece of it.
+    if (block_size >= kDictionarySampleBytes) return static_cast<std::size_t>(block_size);
+    return static_cast<std::size_t>(kDictionarySampleBytes / block_size * block_size);
+  }
+
+  // The dictionary: a version-1 payload of the sample, coded as any block.
+  Expected<Bytes> build_dictionary(ByteSpan sample) const override {
+    const ByteSpan lines = sample;
+    if (lines.empty()) return Bytes{};
+    EncodedBlock block;
+    KOLMO_RETURN_IF_ERROR(encode(lines, nullptr, block));
+    Bytes body = {kDictionaryVersion};
+    append_varint(body, lines.size());
+    body.insert(body.end(), block.payload.begin(), block.payload.end());
+    return body;
+  }
+
+  Status encode_block_with_dictionary(ByteSpan input, ByteSpan dictionary, EncodedBlock& out,
+                                      unsigned /*threads*/) const override {
+    DecodeLimits limits;
+    limits.memory_bytes = std::uint64_t{1} << 40;  // our own dictionary: no limit to apply
+    KOLMO_ASSIGN_OR_RETURN(const std::shared_ptr<const LogDictionary> dict,
+                           expand_log_dictionary(dictionary, limits));
+    // A block the sample holds (the container cuts the sample at a multiple of the block size,
+    // so each of the first blocks is one) is stored as its offset there: version 3.
+    if (const auto at = find_in_sample(input, *dict)) {
+      out.params = {kSampleCopyVersion, 0, 0, 0, 0, 0, 0, 0, 0};
+      store_le64(&out.params[1], dict->hash);
+      append_varint(out.params, *at);
+      out.payload.clear();
+      return ok_status();
+    }
+    return encode(input, dict.get(), out);
+  }
+
+  static std::optional<std::size_t> find_in_sample(ByteSpan input, const LogDictionary& dict) {
+    if (input.empty() || input.size() > dict.text.size()) return std::nullopt;
+    const auto it = std::search(dict.text.begin(), dict.text.end(),
+                                std::boyer_moore_horspool_searcher(input.begin(), input.end()));
+    if (it == dict.text.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - dict.text.begin());
+  }
+
+  // One block, alone (dict == nullptr: params version 1) or after the file's dictionary (version
+  // 2: the params name it, the header is its header unless a format was given, and every
+  // stream's backend starts from the dictionary's stream).
+  Status encode(ByteSpan input, const LogDictionary* dict, EncodedBlock& out) const {
     out.params = {kPayloadVersion};
+    if (dict != nullptr) {
+      out.params = {kDictionaryPayloadVersion, 0, 0, 0, 0, 0, 0, 0, 0};
+      store_le64(&out.params[1], dict->hash);
+    }
     out.payload.clear();
     const bool logzip = options_.mode == EncoderMode::kLogzip;
     // Logzip: level 1 header columns as text, no templates; level 2 ICH templates and every
@@ -131,7 +199,9 @@ class LogEncoder final : public BlockEncoder {
                                 : options_.logzip_level >= 3 ? ColumnPolicy::kSubGlobal
                                 : options_.logzip_level == 2 ? ColumnPolicy::kSubText
                                                              : ColumnPolicy::kText;
-    const HeaderFormat header = options_.has_format ? options_.format : choose_header(input, templates, policy);
+    const HeaderFormat header = options_.has_format ? options_.format
+                                : dict != nullptr       ? dictionary_header(*dict)
+                                                        : choose_header(input, templates, policy);
     const ParsedLog log = parse_log(input, header, options_.merge_similarity16, templates);
     const StreamSet streams = build_streams(log, policy);
     Bytes& p = out.payload;
@@ -139,7 +209,9 @@ class LogEncoder final : public BlockEncoder {
     p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
     BackendScratch scratch;
     for (std::size_t k = 0; k < kStreamCount; ++k) {
-      KOLMO_RETURN_IF_ERROR(append_stream(p, streams.s[k], backends_for(k, streams.s[k].size(), input.size()), scratch));
+      const ByteSpan prime = dict != nullptr ? dict->prime(k) : ByteSpan{};
+      KOLMO_RETURN_IF_ERROR(append_stream(
+          p, streams.s[k], backends_for(k, streams.s[k].size(), input.size()), scratch, prime));
     }
     return ok_status();
   }
@@ -155,6 +227,12 @@ class LogEncoder final : public BlockEncoder {
       c.cm_level = 1;
     }
     return c;
+  }
+
+  static HeaderFormat dictionary_header(const LogDictionary& dict) {
+    HeaderFormat h;
+    for (const std::string_view lit : dict.sample.layout.literals) h.literals.emplace_back(lit);
+    return h;
   }
 
   // Tries each prefix of the detected header on the first lines of the block.

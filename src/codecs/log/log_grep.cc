@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "codecs/log/log_decoded_block.h"
+#include "codecs/log/log_dictionary.h"
 
 namespace kolmo::logc {
 namespace {
@@ -219,11 +220,38 @@ class LineCursor {
   RawCursor raws_;
 };
 
+// A version-3 block is a piece of the dictionary's sample: every line is searched.
+Expected<GrepStats> grep_sample_copy(ByteSpan params, ByteSpan payload, std::size_t output_size,
+                                     std::string_view pattern, const DecodeLimits& limits,
+                                     const GrepLineFn& emit) {
+  KOLMO_ASSIGN_OR_RETURN(const std::shared_ptr<const LogDictionary> dict,
+                         dictionary_for_params(params, limits));
+  KOLMO_ASSIGN_OR_RETURN(const ByteSpan copy, sample_copy(params, payload, output_size, *dict));
+  std::string_view text(reinterpret_cast<const char*>(copy.data()), copy.size());
+  GrepStats stats;
+  std::vector<GrepLine> lines;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    const bool terminated = nl != std::string_view::npos;
+    lines.push_back(GrepLine{lines.size(), text.substr(0, terminated ? nl : text.size()), terminated});
+    text.remove_prefix(terminated ? nl + 1 : text.size());
+  }
+  stats.lines = stats.rebuilt = lines.size();
+  for (const GrepLine& line : lines) {
+    const bool edge = line.index == 0 || line.index + 1 == lines.size();
+    if (edge || line.text.find(pattern) != std::string_view::npos) emit(line);
+  }
+  return stats;
+}
+
 }  // namespace
 
 Expected<GrepStats> grep_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size,
                                    std::string_view pattern, const DecodeLimits& limits,
                                    const GrepLineFn& emit) {
+  if (!params.empty() && params[0] == kSampleCopyVersion) {
+    return grep_sample_copy(params, payload, output_size, pattern, limits, emit);
+  }
   auto block = std::make_unique<DecodedBlock>();
   KOLMO_RETURN_IF_ERROR(read_log_block(params, payload, output_size, limits, *block));
   DecodedBlock& b = *block;

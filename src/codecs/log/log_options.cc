@@ -74,13 +74,15 @@ Expected<LogOptions> parse_log_options(std::string_view options, int level) {
         }
         o.logzip_level = item[7] - '0';
       }
+    } else if (item == "nodict") {
+      o.dictionary = false;
     } else if (item.substr(0, 7) == "format=") {
       KOLMO_ASSIGN_OR_RETURN(o.format, parse_header_format(item.substr(7)));
       o.has_format = true;
       o.format_text = std::string(item.substr(7));
     } else {
       return invalid_argument("log: unknown option '" + std::string(item) +
-                              "' (known: fast, max, cm=1..9, logzip[=1..3], format=...)");
+                              "' (known: fast, max, cm=1..9, logzip[=1..3], nodict, format=...)");
     }
   }
   switch (o.mode) {
@@ -116,6 +118,7 @@ std::string log_options_spec(const LogOptions& o) {
     if (o.backends.cm_level != kDefaultCmLevel) s += ",cm=" + std::to_string(o.backends.cm_level);
   }
   if (o.mode == EncoderMode::kLogzip) s += ":logzip=" + std::to_string(o.logzip_level);
+  if (!o.dictionary) s += std::string(s == "log" ? ":" : ",") + "nodict";
   if (o.has_format) s += std::string(s == "log" ? ":" : ",") + "format=" + o.format_text;
   return s;
 }

@@ -4,6 +4,7 @@
 //   log:max                  the default's backends plus cm (ratio first; also levels 7-9)
 //   log:max,cm=N             cm at level N (1..9, default 5)
 //   log:logzip[=1|2|3]       the Logzip method (IR level 1, 2 or 3, default 3), lzma backend
+//   ...,nodict               no dictionary frame, even for files of small blocks
 //   ...,format=<A> <B>: <Content>   a Loghub-style header format (must come last: it may hold ',')
 #pragma once
 
@@ -33,6 +34,8 @@ struct LogOptions {
   BackendChoice backends;
   // Default mode: cm level 1 is also tried on the raw stream when it is small (log_encode.cc).
   bool cm_on_small_raw_stream = false;
+  // Files of small blocks get a shared dictionary frame (log_dictionary.h); "nodict" turns it off.
+  bool dictionary = true;
   // Drain-style merging: join a template group when at least this share (in 1/16) of tokens agree.
   int merge_similarity16 = 12;
 };
