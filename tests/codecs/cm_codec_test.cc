@@ -53,6 +53,43 @@ TEST(CmCodec, RoundTripsRepetitiveAndMixedData) {
   }
 }
 
+// Wiki-like markup: lines that start with list, table and heading marks, nested and unbalanced
+// brackets, numbers, punctuation, UTF-8 and lines far longer than the previous one, the
+// structure that the text contexts of levels 5-9 (columns, line starts, punctuation, the shape
+// of recent bytes) read.
+Bytes generate_markup(std::size_t size, std::uint32_t seed) {
+  static const char* const kPieces[] = {
+      "\n* ", "\n| ", "\n== ", "\n{| class=\"wikitable\"\n|-\n", "[[", "]]", "{{cite|",
+      "}}", "'''", "&amp;", "<ref>", "</ref>", ", ", ". ", " (1998) ", " \xc3\xa9t\xc3\xa9 ",
+      "[[[[[[[[[[", "]]]]]]]]]]", "|", " = ", "\n\n", "\n"};
+  const Bytes words = generate_text(size, seed);
+  Bytes out;
+  std::uint32_t state = seed * 2654435761u + 1;
+  for (std::size_t i = 0; i < words.size() && out.size() < size; ++i) {
+    out.push_back(words[i]);
+    state = state * 1103515245u + 12345u;
+    if ((state >> 16) % 9 == 0) {
+      const char* piece = kPieces[(state >> 8) % (sizeof(kPieces) / sizeof(kPieces[0]))];
+      for (const char* c = piece; *c != 0; ++c) out.push_back(static_cast<std::uint8_t>(*c));
+    }
+  }
+  out.resize(size < out.size() ? size : out.size());
+  return out;
+}
+
+TEST(CmCodec, RoundTripsMarkupAtTextLevels) {
+  const Bytes data = generate_markup(60000, 4);
+  ASSERT_GT(data.size(), 50000u);
+  for (int level : {5, 6, 9}) {
+    const EncodedBlock block = encode(data, level);
+    Bytes out(data.size());
+    ASSERT_TRUE(decode(block, out).ok()) << "level " << level;
+    EXPECT_EQ(out, data) << "level " << level;
+    EXPECT_EQ(encode(data, level).payload, block.payload) << "level " << level;
+    EXPECT_LT(block.payload.size(), data.size() / 2) << "level " << level;
+  }
+}
+
 TEST(CmCodec, DegenerateInputsStaySmall) {
   EXPECT_TRUE(encode(Bytes{}, 0).payload.empty());
   EXPECT_LE(encode(Bytes{7}, 0).payload.size(), 3u);

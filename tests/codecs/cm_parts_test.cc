@@ -2,6 +2,7 @@
 // the block parameters, the per-level table sizes and the mixer.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "codecs/cm/cm_config.h"
@@ -9,6 +10,7 @@
 #include "codecs/cm/cm_model.h"
 #include "codecs/cm/cm_params.h"
 #include "codecs/cm/cm_state_table.h"
+#include "codecs/cm/cm_word_state.h"
 
 namespace kolmo::cm {
 namespace {
@@ -154,6 +156,66 @@ TEST(CmMixer, SecondFinalMixerLearnsAndIsDeterministic) {
   const std::vector<std::uint32_t> a = two_layer_probabilities();
   EXPECT_EQ(a, two_layer_probabilities());
   EXPECT_GT(a.back(), a.front() + 5000);
+}
+
+// The text state of levels 5-9 (round 5a) after the bytes of text; the word hashes the model
+// would pass are fixed arguments here, so each context shows only what the state adds.
+WordState text_state(const std::string& text) {
+  WordState s;
+  for (char ch : text) s.update(static_cast<std::uint8_t>(ch));
+  return s;
+}
+
+constexpr std::uint32_t kWordA = 0x1234567, kWordB = 0x7654321;
+
+TEST(CmWordState, PunctuationContextCountsWordsSinceTheLastMark) {
+  EXPECT_NE(text_state("a. b c").punctuation_context(kWordA, 'c'),
+            text_state("a, b c").punctuation_context(kWordA, 'c'));
+  EXPECT_NE(text_state("a. b c").punctuation_context(kWordA, 'c'),
+            text_state("a. c").punctuation_context(kWordA, 'c'));
+  // Digits and spaces are not punctuation; words before the mark do not count.
+  EXPECT_EQ(text_state("x y. b 12 c").punctuation_context(kWordA, 'c'),
+            text_state("a. b c").punctuation_context(kWordA, 'c'));
+  // The count saturates instead of wrapping.
+  EXPECT_EQ(text_state(". a b c d e f g h i j").punctuation_context(kWordA, 'j'),
+            text_state(". a b c d e f g h").punctuation_context(kWordA, 'j'));
+}
+
+TEST(CmWordState, ShapeCollapsesRunsOfOneClass) {
+  EXPECT_EQ(text_state("ab  cd").shape_context('d'), text_state("x y").shape_context('d'));
+  EXPECT_NE(text_state("ab.cd").shape_context('d'), text_state("ab cd").shape_context('d'));
+  EXPECT_NE(text_state("ab 12").shape_context('d'), text_state("ab cd").shape_context('d'));
+  EXPECT_NE(text_state("[[a]]").shape_context(']'), text_state("{{a}}").shape_context(']'));
+  // Bytes >= 128 (UTF-8, dictionary codes) are letters, as in the model's word.
+  EXPECT_EQ(text_state("x \xc3\xa9").shape_context('e'), text_state("x e").shape_context('e'));
+}
+
+TEST(CmWordState, LongShapeSeesFurtherBack) {
+  // 8 symbols back the short shape forgets the difference; the long one still sees it.
+  const std::string tail = "a b.c,d e f g h";
+  EXPECT_EQ(text_state("[" + tail).shape_context('h'), text_state("{" + tail).shape_context('h'));
+  EXPECT_NE(text_state("[" + tail).long_shape_context('h'),
+            text_state("{" + tail).long_shape_context('h'));
+}
+
+TEST(CmWordState, ShapeWordSeparatesWordsAndGaps) {
+  EXPECT_NE(text_state("of the").shape_word_context(kWordA, kWordB),
+            text_state("of, the").shape_word_context(kWordA, kWordB));
+  EXPECT_EQ(text_state("of the").shape_word_context(kWordA, kWordB),
+            text_state("in  the").shape_word_context(kWordA, kWordB));
+  // Between words the previous word counts, in a word it does not.
+  EXPECT_NE(text_state("of ").shape_word_context(0, kWordA),
+            text_state("of ").shape_word_context(0, kWordB));
+  EXPECT_EQ(text_state("of t").shape_word_context(kWordA, kWordA),
+            text_state("of t").shape_word_context(kWordA, kWordB));
+}
+
+TEST(CmWordState, WordsInLineRestartAtNewline) {
+  EXPECT_EQ(text_state("").words_in_line(), 0u);
+  EXPECT_EQ(text_state("a b").words_in_line(), 2u);
+  EXPECT_EQ(text_state("a b c d e").words_in_line(), 3u);  // saturates
+  EXPECT_EQ(text_state("a b c\n").words_in_line(), 0u);
+  EXPECT_EQ(text_state("a b c\n* x").words_in_line(), 1u);
 }
 
 }  // namespace

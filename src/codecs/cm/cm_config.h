@@ -32,12 +32,23 @@ enum ContextKind : std::uint8_t {
   kWordLetters,  // the current word and the first letters of the three words before it
   kLineStart,    // the first two bytes of the current line, the column (capped) and the last byte
   kWordNext,     // the current word and the word that followed the last word's previous occurrence
+  // Round 5a: text contexts (cm_word_state.h; docs/cm.md, round 5a); levels 5-9 from kColumnWide,
+  // kShape, kShapeAbove, level 9 the rest.
+  kWordPunct,    // the current word (else the last byte), the last punctuation, words since it
+  kColumnWide,   // the bytes above-left, above and above-right, and the line's first byte
+  kLineWord,     // the current word (else the last byte), the line's first byte, its words (0-3)
+  kShape,        // the character classes of the recent bytes (8 runs) and the last byte
+  kShapeWord,    // the current word (else the last word) and the last 4 class runs
+  kShapeLong,    // the last 16 class runs and the last byte
+  kShapeAbove,   // the byte above and the last 4 class runs
+  kColumnShape,  // the bytes above-left, above, above-right, the line's first byte, 8 class runs
   kContextKinds,
 };
 
 struct LevelConfig {
   std::uint32_t contexts = 0;  // bit k set: ContextKind k is modelled
   int max_hash_bits = 22;
+  int slots_per_byte_log2 = 4;  // hashed slots: 2^this per block byte, up to 2^max_hash_bits
   int max_match_bits = 20;
   int match_min_len = 6;        // bytes of context a match model candidate must share (<= 8)
   int mixer_selectors = 1;      // weight-set selectors (1..8, see Model::predict); more than one

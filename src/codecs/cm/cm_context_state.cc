@@ -94,4 +94,28 @@ std::uint32_t Model::byte_above() const {
   return above < line_start_ ? history_[above] : 0;
 }
 
+// The bytes above-left, above and above-right of the next byte in the previous line, and the
+// current line's first byte (tables, lists and indented text repeat their columns).
+std::uint64_t Model::wide_column_context() const {
+  const std::uint64_t column = position_ - line_start_;
+  const std::uint64_t above = previous_line_start_ + column;
+  std::uint64_t v = 0;
+  for (std::uint64_t k = 0; k < 3; ++k) {
+    const std::uint64_t at = above + k;  // above - 1 + k, shifted by one to stay unsigned
+    const std::uint64_t b = at >= 1 && at - 1 < line_start_ ? history_[at - 1] : 0;
+    v |= b << (8 * k);
+  }
+  const std::uint64_t first = column >= 1 ? history_[line_start_] : 0;
+  return v | (first << 24);
+}
+
+// The current word (else the last byte), the first byte of the line and how many words the line
+// has so far (0..3).
+std::uint64_t Model::line_word_context() const {
+  const std::uint64_t column = position_ - line_start_;
+  const std::uint64_t first = column >= 1 ? history_[line_start_] : 0;
+  const std::uint64_t word = word_ != 0 ? word_ : (c4_ & 0xff);
+  return word + (first << 32) + (std::uint64_t{text_.words_in_line()} << 40);
+}
+
 }  // namespace kolmo::cm

@@ -277,6 +277,18 @@ void Model::hash_contexts() {
       case kWordLetters: v = word_ + (std::uint64_t{first_letters_} << 32); break;
       case kLineStart: v = line_start_context(); break;
       case kWordNext: v = word_ + (std::uint64_t{word_after_[previous_word_ >> 16]} << 32); break;
+      case kWordPunct: v = text_.punctuation_context(word_, c4_ & 0xff); break;
+      case kColumnWide: v = wide_column_context(); break;
+      case kLineWord: v = line_word_context(); break;
+      case kShape: v = text_.shape_context(c4_ & 0xff); break;
+      case kShapeWord: v = text_.shape_word_context(word_, previous_word_); break;
+      case kShapeLong: v = text_.long_shape_context(c4_ & 0xff); break;
+      case kShapeAbove:
+        v = (std::uint64_t{byte_above()} << 32 | text_.recent_shape()) + (1ull << 50);
+        break;
+      case kColumnShape:
+        v = wide_column_context() * 0x9E3779B97F4A7C15ull + text_.shape();
+        break;
       case kContextKinds: break;
     }
     context_hash_[i] = hash_to_32(v + (static_cast<std::uint64_t>(kinds_[i]) + 1) * 0x9E3779B97F4A7C15ull);
@@ -461,6 +473,7 @@ void Model::end_byte() {
   c4_ = (c4_ << 8) | byte;
   update_word(byte);
   update_markup(byte);
+  text_.update(byte);
   update_match();
   if (config_.run_model) update_runs(byte);
   hash_contexts();

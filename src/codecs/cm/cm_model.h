@@ -14,6 +14,7 @@
 #include "codecs/cm/cm_config.h"
 #include "codecs/cm/cm_memory.h"
 #include "codecs/cm/cm_params.h"
+#include "codecs/cm/cm_word_state.h"
 #include "kolmo/status.h"
 
 namespace kolmo::cm {
@@ -51,6 +52,8 @@ class Model {
   int match_length_bucket() const;
   std::uint32_t match_context() const;
   std::uint64_t line_start_context() const;
+  std::uint64_t wide_column_context() const;
+  std::uint64_t line_word_context() const;
   int add_match_inputs();
   void select_weight_sets(int seen, int match_state);
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
@@ -97,6 +100,7 @@ class Model {
   void update_markup(std::uint8_t byte);
   std::uint64_t older_bytes(int from, int to) const;
 
+  WordState text_;  // round 5a: punctuation, words per line, the shape of the recent bytes
   std::uint64_t line_start_ = 0, previous_line_start_ = 0;  // positions after the last two '\n'
   std::uint16_t after1_[256] = {};     // per byte value: the two bytes that followed it last
   std::unique_ptr<std::uint16_t[]> after2_;  // the same per pair of bytes (65536 entries)

@@ -22,8 +22,10 @@ Params params_for(int level, std::uint64_t block_size) {
   Params p;
   p.level = level;
   // About 16 slots per input byte (each byte visits two nibble slots per hashed context) is where
-  // more slots stop paying; beyond that only the level's maximum limits them.
-  p.hash_bits = clamp(ceil_log2(block_size) + 4, kMinHashBits, c.max_hash_bits);
+  // more slots stop paying (32 at level 9, whose 31 contexts fill them faster); beyond that only
+  // the level's maximum limits them.
+  p.hash_bits =
+      clamp(ceil_log2(block_size) + c.slots_per_byte_log2, kMinHashBits, c.max_hash_bits);
   p.match_bits = clamp(ceil_log2(block_size), kMinMatchBits, c.max_match_bits);
   return p;
 }

@@ -1,0 +1,81 @@
+#include "codecs/cm/cm_word_state.h"
+
+namespace kolmo::cm {
+namespace {
+
+// The same letters as the model's word: ASCII letters and bytes >= 128 (UTF-8 letters, the text
+// transform's dictionary codes).
+bool is_letter(std::uint8_t b) {
+  return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b >= 128;
+}
+
+bool is_digit(std::uint8_t b) { return b >= '0' && b <= '9'; }
+bool is_space(std::uint8_t b) { return b == ' ' || b == '\n' || b == '\t' || b == '\r'; }
+
+// A byte's symbol in the shape (1..15): letters, digits, space and newline a class each; the
+// sentence and markup punctuation that structures enwik8 a class per pair; everything else
+// (other punctuation, the text transform's escapes) one class.
+std::uint32_t shape_symbol(std::uint8_t b) {
+  if (is_letter(b)) return 1;
+  if (is_digit(b)) return 2;
+  switch (b) {
+    case ' ': return 3;
+    case '\n': return 4;
+    case '.': return 5;
+    case ',': return 6;
+    case '[': case ']': return 7;
+    case '{': case '}': return 8;
+    case '|': return 9;
+    case '=': return 10;
+    case '\'': return 11;
+    case '<': case '>': return 12;
+    case '&': case ';': return 13;
+    case '(': case ')': return 14;
+    default: return 15;
+  }
+}
+
+}  // namespace
+
+void WordState::update(std::uint8_t byte) {
+  const bool letter = is_letter(byte);
+  if (letter && !in_word_) {
+    if (words_since_punct_ < 7) ++words_since_punct_;
+    if (words_in_line_ < 3) ++words_in_line_;
+  }
+  in_word_ = letter;
+  if (!letter && !is_digit(byte) && !is_space(byte)) {
+    last_punct_ = byte;
+    words_since_punct_ = 0;
+  }
+  if (byte == '\n') words_in_line_ = 0;
+  const std::uint32_t s = shape_symbol(byte);
+  if ((shape_ & 15) != s) {  // a run of one class is one symbol
+    shape_ = (shape_ << 4) | s;
+    long_shape_ = (long_shape_ << 4) | s;
+  }
+}
+
+std::uint64_t WordState::punctuation_context(std::uint32_t word, std::uint32_t last) const {
+  const std::uint64_t state = last_punct_ | (std::uint64_t{words_since_punct_} << 8);
+  return (word != 0 ? word : last) + (state << 32);
+}
+
+std::uint64_t WordState::shape_context(std::uint32_t last) const {
+  return shape_ + (std::uint64_t{last} << 32);
+}
+
+std::uint64_t WordState::long_shape_context(std::uint32_t last) const {
+  return long_shape_ * 0x9E3779B97F4A7C15ull + last;
+}
+
+// In a word: the word and the last 4 symbols (what came before it); between words: the last word
+// and the symbols since.
+std::uint64_t WordState::shape_word_context(std::uint32_t word,
+                                            std::uint32_t previous_word) const {
+  const std::uint64_t recent = recent_shape();
+  if (word != 0) return word + (recent << 32);
+  return previous_word + (recent << 32) + (1ull << 60);
+}
+
+}  // namespace kolmo::cm
