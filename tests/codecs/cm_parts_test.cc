@@ -1,11 +1,14 @@
 // The cm model's parts on their own: the integer logistic tables, the bit-history state machine,
-// the block parameters, the per-level table sizes and the mixer.
+// the block parameters, the per-level table sizes, the mixer (with its weight-set boost) and the
+// APM's update.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codecs/cm/cm_config.h"
+#include "codecs/cm/cm_learning.h"
 #include "codecs/cm/cm_logistic.h"
 #include "codecs/cm/cm_model.h"
 #include "codecs/cm/cm_params.h"
@@ -102,6 +105,21 @@ TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
   for (int level = 6; level <= 9; ++level) {
     const std::uint32_t below = level_config(level - 1).contexts;
     EXPECT_EQ(level_config(level).contexts & below, below) << level;
+  }
+}
+
+TEST(CmLearningConfig, EveryLevelFitsTheMixersLimits) {
+  for (int level = 1; level <= 9; ++level) {
+    const LearningConfig l = learning_config(level);
+    const int extra = __builtin_popcount(l.extra_selectors);
+    EXPECT_LE(level_config(level).mixer_selectors + extra, Mixer::kMaxSets) << level;
+    EXPECT_EQ(l.extra_selectors & ~unsigned{kSelectOrder2 | kSelectOrder3Node}, 0u) << level;
+    for (int boost : {l.set_boost, l.final_boost}) {
+      EXPECT_GE(boost, 0) << level;
+      EXPECT_LT(boost, 512) << level;  // Mixer::set_adaptation's bound
+    }
+    EXPECT_GE(l.set_horizon, 1) << level;
+    EXPECT_GE(l.final_horizon, 1) << level;
   }
 }
 
@@ -216,6 +234,92 @@ TEST(CmWordState, WordsInLineRestartAtNewline) {
   EXPECT_EQ(text_state("a b c d e").words_in_line(), 3u);  // saturates
   EXPECT_EQ(text_state("a b c\n").words_in_line(), 0u);
   EXPECT_EQ(text_state("a b c\n* x").words_in_line(), 1u);
+}
+
+// An APM trained on ones with its input halfway between two interpolation points (stretch 0
+// and 128 are points 16 and 17): returns the two points' values afterwards.
+std::pair<std::uint32_t, std::uint32_t> apm_points_after_ones(bool update_both) {
+  Apm a;
+  EXPECT_TRUE(a.init(1, 6));
+  a.set_update_both(update_both);
+  for (int i = 0; i < 50; ++i) {
+    (void)a.p(64, 0);
+    a.update(1);
+  }
+  return {a.p(0, 0), a.p(128, 0)};
+}
+
+TEST(CmApm, UpdateBothMovesBothInterpolationPoints) {
+  const LogisticTables& t = logistic_tables();
+  const std::uint32_t identity0 = squash(t, 0), identity1 = squash(t, 128);
+  // Nearer point only: at exactly halfway the upper point is the nearer one; the lower stays.
+  const auto nearer = apm_points_after_ones(false);
+  EXPECT_EQ(nearer.first, identity0);
+  EXPECT_GT(nearer.second, identity1 + 10000);
+  const auto both = apm_points_after_ones(true);
+  EXPECT_GT(both.first, identity0 + 10000);
+  EXPECT_GT(both.second, identity1 + 10000);
+  // And a zero moves them back down.
+  Apm a;
+  ASSERT_TRUE(a.init(1, 6));
+  a.set_update_both(true);
+  (void)a.p(64, 0);
+  a.update(0);
+  EXPECT_LT(a.p(0, 0), identity0);
+  EXPECT_LT(a.p(128, 0), identity1);
+}
+
+// A one-selector mixer with 16 weight sets, trained on ones in set 0 for `warm` bits, then
+// for 20 bits in set `fresh`: returns the stretch of set `fresh` after those 20 bits.
+int stretch_of_new_set(int boost, int horizon, int warm, std::uint32_t fresh) {
+  Mixer m;
+  m.init({4000, 0}, {16}, 256, 16, {16, 16}, 0, 0, true);
+  if (boost != 0) m.set_adaptation(boost, horizon);
+  int st = 0;
+  for (int i = 0; i < warm + 20; ++i) {
+    m.add(400);
+    m.add(256);
+    m.select(0, i < warm ? 0 : fresh);
+    m.select_final(0);
+    st = m.mix();
+    m.update(1);
+  }
+  return st;
+}
+
+TEST(CmMixer, SetAdaptationSpeedsUpNewWeightSets) {
+  const int plain = stretch_of_new_set(0, 1, 0, 0);
+  const int boosted = stretch_of_new_set(128, 128, 0, 0);
+  EXPECT_GT(plain, 0);
+  EXPECT_GT(boosted, plain + 100);
+  // Counts are per set: a fresh set after 3000 bits in another set learns exactly as a fresh
+  // set of a new mixer (boosted), and a set with 3000 updates behind it learns more slowly.
+  EXPECT_EQ(stretch_of_new_set(128, 128, 3000, 5), boosted);
+  EXPECT_LT(stretch_of_new_set(128, 128, 3000, 0) - stretch_of_new_set(128, 128, 2980, 0),
+            stretch_of_new_set(128, 128, 20, 0) - stretch_of_new_set(128, 128, 0, 0));
+  EXPECT_EQ(stretch_of_new_set(128, 128, 3000, 5), stretch_of_new_set(128, 128, 3000, 5));
+}
+
+// Two weight sets and one final mixer, trained on 30 ones: the final probability.
+std::uint32_t final_p_after_ones(int final_boost) {
+  Mixer m;
+  m.init({4000, 0}, {1, 1}, 256, 16, {16, 16}, 8, 0, true);
+  if (final_boost != 0) m.set_final_adaptation(final_boost, 64);
+  for (int i = 0; i < 30; ++i) {
+    m.add(400);
+    m.add(256);
+    m.select(0, 0);
+    m.select(1, 0);
+    m.select_final(3);
+    (void)m.mix();
+    m.update(1);
+  }
+  return m.last_p();
+}
+
+TEST(CmMixer, FinalAdaptationSpeedsUpTheFinalMixers) {
+  EXPECT_GT(final_p_after_ones(64), final_p_after_ones(0) + 100);
+  EXPECT_EQ(final_p_after_ones(64), final_p_after_ones(64));
 }
 
 }  // namespace

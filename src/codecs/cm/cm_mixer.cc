@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 
 namespace kolmo::cm {
 
@@ -30,6 +31,7 @@ void Mixer::init(const std::vector<std::int32_t>& initial, const std::vector<int
   // Every weight set starts as the same row (copied whole: set-up cost matters for small blocks).
   std::vector<std::int32_t> row(static_cast<std::size_t>(stride_), 0);
   std::copy(initial.begin(), initial.end(), row.begin());
+  total_sets_ = total;
   weights_.reset(new std::int32_t[static_cast<std::size_t>(total) * row.size()]);
   for (std::size_t set = 0; set < total; ++set) {
     std::memcpy(&weights_[set * row.size()], row.data(), row.size() * sizeof(std::int32_t));
@@ -39,6 +41,32 @@ void Mixer::init(const std::vector<std::int32_t>& initial, const std::vector<int
   final_chosen_ = &final_weights_[0];
   final2_weights_.assign(static_cast<std::size_t>(final_contexts2) * kMaxSets, 65536 / sets_);
   final2_chosen_ = final2_weights_.empty() ? nullptr : &final2_weights_[0];
+}
+
+void Mixer::set_adaptation(int boost, int horizon) {
+  boost_.boost = boost;
+  boost_.horizon = horizon > 0 ? horizon : 1;
+  boost_.counts.assign(total_sets_, 0);
+}
+
+void Mixer::set_final_adaptation(int boost, int horizon) {
+  for (Boost* b : {&final_boost_, &final2_boost_}) {
+    b->boost = boost;
+    b->horizon = horizon > 0 ? horizon : 1;
+  }
+  final_boost_.counts.assign(final_weights_.size() / kMaxSets, 0);
+  final2_boost_.counts.assign(final2_weights_.size() / kMaxSets, 0);
+}
+
+// err x (16 + boost * horizon / (n + horizon)) / 16 for a set updated n times, and counts the
+// update. |err| <= 2^16 and the factor < 2^10 / 16: the product fits 32 bits; the division
+// truncates towards zero, the same on every compiler.
+int Mixer::Boost::scale(int err, std::uint32_t set) {
+  if (counts.empty()) return err;
+  std::uint16_t& n = counts[set];
+  const int m16 = 16 + boost * horizon / (static_cast<int>(n) + horizon);
+  if (n < 65535) ++n;
+  return err * m16 / 16;
 }
 
 int Mixer::mix() {
@@ -65,8 +93,9 @@ int Mixer::mix() {
 }
 
 void Mixer::train(std::int32_t* w, const int* x, int n, int err, int rate, int half) {
-  // err: 16-bit probability error. x * err * rate stays below 2^11 * 2^16 * 2^7 = 2^34: 64-bit. A rate of
-  // 16 moves a weight by x * err / 2^16, i.e. one unit of stretch times one of probability.
+  // err: probability error in 1/65536 (up to 2^5 times that with the weight-set boost): x * err *
+  // rate stays below 2^11 * 2^21 * 2^7 = 2^39: 64-bit. A rate of 16 moves a weight by
+  // x * err / 2^16, i.e. one unit of stretch times one of probability.
   // half: 2^19 rounds the step to nearest (levels 5-9), 0 floors it.
   for (int i = 0; i < n; ++i) {
     std::int64_t next = w[i] + ((static_cast<std::int64_t>(x[i]) * err * rate + half) >> 20);
@@ -77,8 +106,9 @@ void Mixer::train(std::int32_t* w, const int* x, int n, int err, int rate, int h
 }
 
 // The first layer's update: train() with each input's own rate (rate x multiplier / 16, below
-// 2^5 x 2^6: the product stays below 2^38) and, if asked, rounded to nearest instead of floored
-// (the floor drifts every weight towards minus infinity; rounding bought 0.15 % at level 9).
+// 2^5 x 2^6: with a boosted err the product stays below 2^43) and, if asked, rounded to nearest
+// instead of floored (the floor drifts every weight towards minus infinity; rounding bought
+// 0.15 % at level 9).
 void Mixer::train_scaled(std::int32_t* w, int err) const {
   const std::int64_t half = round_ ? (std::int64_t{1} << 23) : 0;
   for (int i = 0; i < inputs_; ++i) {
@@ -95,7 +125,8 @@ void Mixer::update(int bit) {
   const int target = bit != 0 ? 65536 : 0;
   for (int s = 0; s < sets_; ++s) {
     const int err = target - static_cast<int>(set_p_[s]);
-    train_scaled(chosen_[static_cast<std::size_t>(s)], err);
+    train_scaled(chosen_[static_cast<std::size_t>(s)],
+                 boost_.scale(err, chosen_set_[static_cast<std::size_t>(s)]));
   }
   if (sets_ == 1) {
     n_ = 0;
@@ -103,9 +134,11 @@ void Mixer::update(int bit) {
   }
   // Each final mixer learns from its own error, not from their average's.
   const int half = round_ ? 1 << 19 : 0;
-  train(final_chosen_, set_st_, sets_, target - static_cast<int>(p1_), final_rate_, half);
+  train(final_chosen_, set_st_, sets_,
+        final_boost_.scale(target - static_cast<int>(p1_), final_set_), final_rate_, half);
   if (final2_chosen_ != nullptr) {
-    train(final2_chosen_, set_st_, sets_, target - static_cast<int>(p2_), final_rate_, half);
+    train(final2_chosen_, set_st_, sets_,
+          final2_boost_.scale(target - static_cast<int>(p2_), final2_set_), final_rate_, half);
   }
   n_ = 0;
 }

@@ -12,6 +12,7 @@
 
 #include "codecs/cm/cm_components.h"
 #include "codecs/cm/cm_config.h"
+#include "codecs/cm/cm_learning.h"
 #include "codecs/cm/cm_memory.h"
 #include "codecs/cm/cm_params.h"
 #include "codecs/cm/cm_word_state.h"
@@ -60,6 +61,7 @@ class Model {
 
   const Params params_;
   const LevelConfig config_;
+  const LearningConfig learning_;
   const LogisticTables& lt_;
   const StateTable& states_;
   const std::uint8_t* history_;

@@ -1,0 +1,40 @@
+// How the cm model's mixer and SSE stages learn at each level (round 5b), beside what a level
+// models (cm_config.h). Like LevelConfig this is part of the format: changing a level's entry
+// changes what its files decode to.
+#pragma once
+
+namespace kolmo::cm {
+
+// Extra first-layer selectors (beside LevelConfig::mixer_selectors), one bit each.
+enum ExtraSelector : unsigned {
+  kSelectOrder2 = 1,      // the last two bytes (65,536 sets)
+  kSelectOrder3Node = 2,  // the last three bytes and the bit-tree node, hashed to 16 bits
+};
+
+struct LearningConfig {
+  // SSE: both interpolation points of an APM move by the full rate on each bit (not only the
+  // nearer one).
+  bool apm_update_both = false;
+  // A weight set updated n times learns at 1 + boost/16 * horizon / (n + horizon) times its rate
+  // (first layer, and the final mixers): new and rarely selected sets learn fast, sets seen
+  // often at the plain rate. 0: off.
+  int set_boost = 0, set_horizon = 1;
+  int final_boost = 0, final_horizon = 1;
+  unsigned extra_selectors = 0;  // ExtraSelector bits
+};
+
+inline LearningConfig learning_config(int level) {
+  LearningConfig c;
+  if (level >= 5) {
+    c.apm_update_both = true;
+    c.set_boost = 128;
+    c.set_horizon = 128;
+    c.final_boost = 64;
+    c.final_horizon = 64;
+    c.extra_selectors = kSelectOrder2;
+  }
+  if (level >= 9) c.extra_selectors |= kSelectOrder3Node;
+  return c;
+}
+
+}  // namespace kolmo::cm
