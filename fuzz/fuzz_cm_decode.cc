@@ -22,10 +22,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   // Valid parameters for a 64 KiB block at a level the input chooses, with the text transform
-  // when data[1] >= 128, so that arbitrary payloads reach the model (and the inverse transform);
+  // when data[1] >= 128 (and the SSM input when bit 6 is set), so that arbitrary payloads reach
+  // the model (and the inverse transform);
   // 16 MiB is too small for any cm model.
   kolmo::cm::Params p = kolmo::cm::params_for(1 + data[1] % 9, 65536);
   p.text_transform = data[1] >= 128;
+  // The SSM input's header (tokenizer hash, token count, vocabulary) when bit 6 is set; without
+  // tokenizer.bin it is refused as unsupported.
+  p.ssm = (data[1] & 64) != 0;
   const kolmo::Bytes level_params = kolmo::cm::serialize_params(p);
   kolmo::fuzz::check_decode_is_safe(data, size, &kolmo::decode_cm_block, level_params,
                                     std::uint64_t{16} << 20, /*max_out_size=*/4095);

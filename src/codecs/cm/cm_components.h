@@ -138,7 +138,7 @@ class Apm {
 // fixed point; sums are 64-bit and reduced in input order.
 class Mixer {
  public:
-  static constexpr int kMaxInputs = 128;
+  static constexpr int kMaxInputs = 136;  // a multiple of 8 (the weight rows are padded to 8)
   static constexpr int kMaxSets = 10;
 
   // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each

@@ -2,6 +2,7 @@
 
 #include "codecs/cm/cm_model.h"
 #include "codecs/cm/cm_params.h"
+#include "codecs/cm/cm_ssm_input.h"
 #include "codecs/cm/cm_text_transform.h"
 #include "entropy/binary_coder.h"
 
@@ -13,11 +14,23 @@ Status limit_error(std::uint64_t need, const DecodeLimits& limits) {
                         std::to_string(limits.memory_bytes));
 }
 
-// Decodes the coded stream into output (the block, or its text transform).
+// Decodes the coded stream into output (the block, or its text transform). With the SSM input,
+// the payload starts with its header, and the input's memory counts against memory_limit.
 Status decode_stream(const cm::Params& p, ByteSpan payload, MutableByteSpan output,
-                     std::uint64_t memory_limit) {
+                     std::uint64_t memory_limit, unsigned threads) {
+  std::unique_ptr<cm::SsmInput> ssm;
+  if (p.ssm) {
+    ByteReader in(payload);
+    const std::uint64_t model_bytes = cm::model_memory_bytes(p);
+    if (model_bytes > memory_limit) return limit_exceeded("cm model exceeds the memory limit");
+    KOLMO_ASSIGN_OR_RETURN(ssm, cm::SsmInput::read(in, output.size(), memory_limit - model_bytes,
+                                                   threads));
+    payload = payload.subspan(in.position());
+    memory_limit = model_bytes;  // what is left for the model
+  }
   // The model reads back the bytes already decoded, which are written to output as they come.
-  KOLMO_ASSIGN_OR_RETURN(auto model, cm::Model::create(p, output.data(), memory_limit));
+  KOLMO_ASSIGN_OR_RETURN(auto model,
+                         cm::Model::create(p, output.data(), memory_limit, std::move(ssm)));
   cm::Model& m = *model;
   BinaryDecoder dec(payload);
   for (std::uint8_t& out : output) {
@@ -52,7 +65,7 @@ Status decode_transformed(const cm::Params& p, ByteSpan payload, MutableByteSpan
   if (need > limits.memory_bytes) return limit_error(need, limits);
   Bytes transformed(size);
   KOLMO_RETURN_IF_ERROR(decode_stream(p, payload.subspan(in.position()), transformed,
-                                      limits.memory_bytes - size));
+                                      limits.memory_bytes - size, limits.threads));
   return cm::inverse_text_transform(transformed, output);
 }
 
@@ -69,7 +82,7 @@ Status decode_cm_block(ByteSpan params, ByteSpan payload, MutableByteSpan output
     return ok_status();
   }
   if (p.text_transform) return decode_transformed(p, payload, output, limits);
-  return decode_stream(p, payload, output, limits.memory_bytes);
+  return decode_stream(p, payload, output, limits.memory_bytes, limits.threads);
 }
 
 }  // namespace kolmo

@@ -15,6 +15,7 @@
 #include "codecs/cm/cm_learning.h"
 #include "codecs/cm/cm_memory.h"
 #include "codecs/cm/cm_params.h"
+#include "codecs/cm/cm_ssm_input.h"
 #include "codecs/cm/cm_word_state.h"
 #include "kolmo/status.h"
 
@@ -28,9 +29,11 @@ class Model {
  public:
   // history: the block being coded; the model reads history[0 .. bytes coded) only (the decoder
   // writes each byte there before end_byte()). Fails with kLimitExceeded when the model would
-  // exceed memory_limit or an allocation fails.
+  // exceed memory_limit or an allocation fails. ssm: the SSM input when p.ssm (its memory is
+  // counted by whoever built it), else null.
   static Expected<std::unique_ptr<Model>> create(const Params& p, const std::uint8_t* history,
-                                                 std::uint64_t memory_limit);
+                                                 std::uint64_t memory_limit,
+                                                 std::unique_ptr<SsmInput> ssm = nullptr);
 
   std::uint32_t predict();  // P(next bit == 1), 16 bits, within [kMinP, 65536 - kMinP]
   void update(int bit);
@@ -58,6 +61,10 @@ class Model {
   int add_match_inputs();
   void select_weight_sets(int seen, int match_state);
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
+  // The SSM input's hooks (cm_ssm_input.h), kept apart from the rest of the model.
+  void add_ssm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
+  void add_ssm_inputs();
+  std::uint32_t refine_with_ssm(int st, std::uint32_t p);
 
   const Params params_;
   const LevelConfig config_;
@@ -75,6 +82,8 @@ class Model {
   AdaptiveMap run_maps_[kMaxContexts];
   NibbleTable hashed_;
   std::uint32_t* match_index_ = nullptr;
+  std::unique_ptr<SsmInput> ssm_;
+  Apm ssm_apm_;
 
   ContextKind kinds_[kMaxContexts] = {};
   int contexts_ = 0;

@@ -3,8 +3,9 @@
 //
 // Layout (5 bytes): version (3), level 1..9 (which model components run: see level_config()),
 // log2 of the hashed context slots (kMinHashBits..kMaxHashBits), log2 of the match model's
-// index entries (kMinMatchBits..kMaxMatchBits), transform (0: none, 1: the text transform of
-// cm_text_transform.h, whose payload starts with the transformed size as a varint). The table sizes follow the block size at encode
+// index entries (kMinMatchBits..kMaxMatchBits), flags: bit 0 the text transform of
+// cm_text_transform.h (the payload starts with the transformed size as a varint), bit 1 the SSM
+// input of cm_ssm_input.h (then the payload's SSM header follows); other bits must be 0. The table sizes follow the block size at encode
 // time (small blocks get small, cache-friendly tables) but never exceed the level's maximum.
 #pragma once
 
@@ -28,6 +29,7 @@ struct Params {
   int hash_bits = 22;
   int match_bits = 20;
   bool text_transform = false;
+  bool ssm = false;  // the statesmix token predictions as extra mixer inputs
 };
 
 // The parameters for a block of block_size bytes at level 1..9.

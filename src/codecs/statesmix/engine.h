@@ -37,6 +37,10 @@ class Engine {
   SymbolSlice slice(std::uint32_t token) const {
     return {cum_[token], cum_[token + 1] - cum_[token]};
   }
+  // The cumulative frequency of the tokens below `token` (token <= ve; ve gives 2^kScaleBits):
+  // lets a caller sum the frequencies of a range of tokens (the cm codec's SSM input).
+  std::uint32_t cumulative(std::uint32_t token) const { return cum_[token]; }
+  std::uint32_t vocabulary_size() const { return ve_; }
   // The token whose slice contains slot (slot < 2^kScaleBits).
   std::uint32_t find(std::uint32_t slot, SymbolSlice& out) const;
   // Learns the coded token (< ve).

@@ -1,0 +1,267 @@
+// The cm codec's SSM input (option ssm, params flag bit 1): the causal token cut against a naive
+// longest match, option and params parsing, round trips with and without the statesmix tokenizer,
+// the same payload for one and two engine threads, damaged SSM headers and the memory limit.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "cm_test_util.h"
+#include "codecs/cm/cm_model.h"
+#include "codecs/cm/cm_params.h"
+#include "codecs/cm/cm_ssm_input.h"
+
+namespace kolmo {
+namespace {
+
+using cm_test::decode;
+using cm_test::generate_text;
+using cm_test::random_bytes;
+
+EncodedBlock encode_with_options(ByteSpan input, std::string_view options, unsigned threads = 1) {
+  auto enc = cm_test::cm().make_encoder(options, 0);
+  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
+  EncodedBlock block;
+  if (!enc.ok()) return block;
+  const Status s = (*enc)->encode_block_threaded(input, block, threads);
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  return block;
+}
+
+bool have_tokenizer() { return statesmix::load_default_tokenizer().ok(); }
+
+#define REQUIRE_TOKENIZER()                                                           \
+  do {                                                                                \
+    if (!have_tokenizer()) {                                                          \
+      GTEST_SKIP() << "statesmix tokenizer.bin not found (the SSM input needs it): "  \
+                   << statesmix::load_default_tokenizer().status().to_string();       \
+    }                                                                                 \
+  } while (0)
+
+// A hand-made sorted vocabulary (no tokenizer needed).
+cm::SortedVocabulary make_vocabulary(std::vector<std::string> words) {
+  std::sort(words.begin(), words.end());
+  cm::SortedVocabulary v;
+  v.offsets.push_back(0);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    v.bytes.insert(v.bytes.end(), words[i].begin(), words[i].end());
+    v.offsets.push_back(static_cast<std::uint32_t>(v.bytes.size()));
+    v.ids.push_back(static_cast<std::uint32_t>(i));
+  }
+  return v;
+}
+
+// The longest word at pos, or 0 when none.
+std::size_t longest_match(const std::vector<std::string>& words, const std::string& s,
+                          std::size_t pos) {
+  std::size_t best = 0;
+  for (const std::string& w : words) {
+    if (w.size() > best && s.compare(pos, w.size(), w) == 0) best = w.size();
+  }
+  return best;
+}
+
+TEST(CmSsmTokenWalker, CutsLikeTheLongestMatchFromEachStart) {
+  const std::vector<std::string> words = {"a", "ab", "abcd", "b", "bc", "bcde", "c", "d", "e",
+                                          "cd", "eab", "x"};
+  const cm::SortedVocabulary v = make_vocabulary(words);
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string s;
+    const std::size_t n = 1 + rng() % 40;
+    for (std::size_t i = 0; i < n; ++i) s.push_back("abcdex"[rng() % 6]);
+    // Expected: repeated longest match (every single letter is a word).
+    std::vector<std::string> expected;
+    for (std::size_t pos = 0; pos < s.size();) {
+      const std::size_t len = longest_match(words, s, pos);
+      ASSERT_GT(len, 0u);
+      expected.push_back(s.substr(pos, len));
+      pos += len;
+    }
+    std::vector<std::string> got;
+    std::size_t committed_before_end = 0;
+    cm::TokenWalker walker(&v);
+    auto emit = [&](std::uint32_t rank) {
+      got.emplace_back(reinterpret_cast<const char*>(v.bytes.data() + v.offsets[rank]),
+                       v.length(rank));
+    };
+    for (const char c : s) walker.push(static_cast<std::uint8_t>(c), emit);
+    committed_before_end = got.size();
+    walker.finish(emit);
+    EXPECT_EQ(got, expected) << s;
+    // Causal: what was committed before the end is a prefix of the final cut.
+    EXPECT_LE(committed_before_end, expected.size());
+  }
+}
+
+TEST(CmSsmTokenWalker, DropsBytesNoTokenStartsWith) {
+  const cm::SortedVocabulary v = make_vocabulary({"ab", "b"});
+  cm::TokenWalker walker(&v);
+  std::vector<std::uint32_t> got;
+  auto emit = [&](std::uint32_t r) { got.push_back(r); };
+  for (const char c : std::string("zabqb")) walker.push(static_cast<std::uint8_t>(c), emit);
+  walker.finish(emit);
+  // "z" and "q" start no token: dropped; "ab" and "b" are committed.
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(v.length(got[0]), 2u);
+  EXPECT_EQ(v.length(got[1]), 1u);
+}
+
+TEST(CmSsmParams, FlagsByteCarriesTransformAndSsm) {
+  for (const bool transform : {false, true}) {
+    for (const bool ssm : {false, true}) {
+      cm::Params p = cm::params_for(9, 100000);
+      p.text_transform = transform;
+      p.ssm = ssm;
+      const Bytes b = cm::serialize_params(p);
+      ASSERT_EQ(b.size(), 5u);
+      EXPECT_EQ(b[4], (transform ? 1 : 0) | (ssm ? 2 : 0));
+      auto back = cm::parse_params(b);
+      ASSERT_TRUE(back.ok());
+      EXPECT_EQ(back->text_transform, transform);
+      EXPECT_EQ(back->ssm, ssm);
+    }
+  }
+  Bytes bad = cm::serialize_params(cm::params_for(5, 1000));
+  for (const std::uint8_t flags : {4, 8, 0x80, 0xff}) {
+    bad[4] = flags;
+    EXPECT_EQ(cm::parse_params(bad).status().code(), StatusCode::kCorruptData) << int{flags};
+  }
+}
+
+TEST(CmSsmOptions, ParsesSsmItemsBesideTheLevel) {
+  const CodecInfo& cm = cm_test::cm();
+  for (const char* bad : {"9,", ",ssm", "ssm,ssm", "9,5", "ssm=2", "ssm-vocab=100,ssm",
+                          "ssm-vocab=4096", "9,ssm,ssm-vocab=x", "10,ssm"}) {
+    EXPECT_FALSE(cm.make_encoder(bad, 0).ok()) << bad;
+  }
+  auto off = cm.make_encoder("level=7,ssm=0", 0);
+  ASSERT_TRUE(off.ok()) << off.status().to_string();
+  EXPECT_EQ((*off)->spec(), "cm:7");
+  if (!have_tokenizer()) GTEST_SKIP() << "statesmix tokenizer.bin not found";
+  for (const char* good : {"9,ssm", "ssm,9", "level=9,ssm=1", "ssm", "3,ssm,ssm-vocab=1024"}) {
+    auto enc = cm.make_encoder(good, 0);
+    ASSERT_TRUE(enc.ok()) << good << ": " << enc.status().to_string();
+    EXPECT_NE((*enc)->spec().find(",ssm"), std::string::npos) << good;
+    // The worst case (one token per byte of a 4 MiB block) fits the default decoder limit.
+    EXPECT_LE((*enc)->working_memory(), std::uint64_t{2} << 30) << good;
+    EXPECT_LE((*enc)->preferred_block_size(), std::uint64_t{4} << 20) << good;
+  }
+}
+
+TEST(CmSsmCodec, RoundTripsTextBinaryAndEdgeCases) {
+  REQUIRE_TOKENIZER();
+  Bytes mixed = generate_text(3000, 4);
+  const Bytes noise = random_bytes(600, 8);
+  mixed.insert(mixed.end(), noise.begin(), noise.end());
+  const std::vector<Bytes> inputs = {{}, {0x41}, {0x00, 0xff}, Bytes(500, 0), random_bytes(1500, 3),
+                                     generate_text(6000, 1), mixed};
+  for (const char* options : {"1,ssm", "9,ssm", "5,ssm,ssm-vocab=512"}) {
+    for (const Bytes& in : inputs) {
+      const EncodedBlock block = encode_with_options(in, options);
+      ASSERT_FALSE(block.params.empty());
+      EXPECT_EQ(block.params[4] & 2, 2) << options;
+      Bytes out(in.size(), 0xAA);
+      const Status s = decode(block, out);
+      ASSERT_TRUE(s.ok()) << options << " size " << in.size() << ": " << s.to_string();
+      EXPECT_EQ(out, in) << options << " size " << in.size();
+    }
+  }
+}
+
+TEST(CmSsmCodec, PayloadIsTheSameForOneAndTwoThreads) {
+  REQUIRE_TOKENIZER();
+  const Bytes text = generate_text(12000, 6);
+  const EncodedBlock one = encode_with_options(text, "5,ssm", 1);
+  const EncodedBlock two = encode_with_options(text, "5,ssm", 2);
+  EXPECT_EQ(one.params, two.params);
+  EXPECT_EQ(one.payload, two.payload);
+  for (const unsigned threads : {1u, 2u}) {
+    DecodeLimits limits;
+    limits.threads = threads;
+    Bytes out(text.size());
+    ASSERT_TRUE(decode(one, out, limits).ok()) << threads;
+    EXPECT_EQ(out, text) << threads;
+  }
+}
+
+TEST(CmSsmCodec, DamagedSsmHeaderIsRefused) {
+  REQUIRE_TOKENIZER();
+  // Random bytes: no text transform, so the SSM header starts the payload.
+  const Bytes in = random_bytes(400, 11);
+  const EncodedBlock block = encode_with_options(in, "3,ssm");
+  ASSERT_EQ(block.params[4], 2);
+  Bytes out(in.size());
+  // A foreign tokenizer hash: kUnsupported, naming the tokenizer.
+  EncodedBlock foreign = block;
+  foreign.payload[0] ^= 1;
+  const Status s = decode(foreign, out);
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("tokenizer"), std::string::npos) << s.message();
+  // Every cut inside the header is refused, never a crash.
+  for (std::size_t cut = 0; cut < 12; ++cut) {
+    EncodedBlock cut_block = block;
+    cut_block.payload.resize(cut);
+    EXPECT_FALSE(decode(cut_block, out).ok()) << cut;
+  }
+  // A token count above the block size.
+  EncodedBlock big = block;
+  big.payload[8] = 0xff;
+  big.payload.insert(big.payload.begin() + 9, {0xff, 0x7f});
+  EXPECT_FALSE(decode(big, out).ok());
+  // The SSM flag on a block encoded without it, and off on one with it: refused or wrong bytes,
+  // never a crash.
+  EncodedBlock flag_off = block;
+  flag_off.params[4] = 0;
+  Bytes out2(in.size());
+  const Status off = decode(flag_off, out2);
+  EXPECT_TRUE(!off.ok() || out2 != in);
+}
+
+TEST(CmSsmCodec, MemoryLimitCountsTheEngine) {
+  REQUIRE_TOKENIZER();
+  const Bytes text = generate_text(4000, 2);
+  const EncodedBlock with = encode_with_options(text, "1,ssm");
+  auto p = cm::parse_params(with.params);
+  ASSERT_TRUE(p.ok());
+  DecodeLimits limits;
+  limits.memory_bytes = cm::model_memory_bytes(*p) + 1024;  // the model fits, the engine does not
+  Bytes out(text.size());
+  EXPECT_EQ(decode(with, out, limits).code(), StatusCode::kLimitExceeded);
+}
+
+// Last: it points the tokenizer lookup at a missing file for the rest of the process.
+TEST(CmSsmCodec, WithoutTheTokenizerSsmIsRefusedAndPlainCmWorks) {
+  const Bytes text = generate_text(3000, 9);
+  EncodedBlock with;
+  if (have_tokenizer()) with = encode_with_options(text, "2,ssm");
+  const char* before = std::getenv("KOLMO_STATESMIX_TOKENIZER");
+  const std::string saved = before != nullptr ? before : "";
+  ASSERT_EQ(setenv("KOLMO_STATESMIX_TOKENIZER", "/nonexistent/cm-ssm-test/tokenizer.bin", 1), 0);
+  auto enc = cm_test::cm().make_encoder("2,ssm", 0);
+  ASSERT_FALSE(enc.ok());
+  EXPECT_EQ(enc.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(enc.status().message().find("tokenizer"), std::string::npos);
+  if (!with.params.empty()) {
+    Bytes out(text.size());
+    const Status s = decode(with, out);
+    EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+    EXPECT_NE(s.message().find("tokenizer"), std::string::npos) << s.message();
+  } else {
+    std::cout << "statesmix tokenizer.bin not found: decoding an SSM block without it not tested\n";
+  }
+  const EncodedBlock plain = encode_with_options(text, "2");
+  Bytes out(text.size());
+  ASSERT_TRUE(decode(plain, out).ok());
+  EXPECT_EQ(out, text);
+  if (before != nullptr) {
+    setenv("KOLMO_STATESMIX_TOKENIZER", saved.c_str(), 1);
+  } else {
+    unsetenv("KOLMO_STATESMIX_TOKENIZER");
+  }
+}
+
+}  // namespace
+}  // namespace kolmo
