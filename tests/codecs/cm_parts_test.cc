@@ -96,7 +96,8 @@ TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
     EXPECT_GE(c.apms, 1) << level;
     EXPECT_LE(c.apms, 3) << level;
     EXPECT_GT(c.initial_weight, 0) << level;
-    EXPECT_EQ(c.contexts >> kContextKinds, 0u) << level;  // only known context kinds
+    // Only known context kinds (the shift is 64-bit: kContextKinds may be 32).
+    EXPECT_EQ(std::uint64_t{c.contexts} >> kContextKinds, 0u) << level;
     // The final mixer's "what is known" context (0..10) exists only with selection by order.
     EXPECT_TRUE(!c.final_by_order || c.select_by_order) << level;
     EXPECT_GT(c.main_rate, 0) << level;
@@ -113,7 +114,8 @@ TEST(CmLearningConfig, EveryLevelFitsTheMixersLimits) {
     const LearningConfig l = learning_config(level);
     const int extra = __builtin_popcount(l.extra_selectors);
     EXPECT_LE(level_config(level).mixer_selectors + extra, Mixer::kMaxSets) << level;
-    EXPECT_EQ(l.extra_selectors & ~unsigned{kSelectOrder2 | kSelectOrder3Node}, 0u) << level;
+    EXPECT_EQ(l.extra_selectors & ~unsigned{kSelectOrder2 | kSelectOrder3Node | kSelectShape}, 0u)
+        << level;
     for (int boost : {l.set_boost, l.final_boost}) {
       EXPECT_GE(boost, 0) << level;
       EXPECT_LT(boost, 512) << level;  // Mixer::set_adaptation's bound
@@ -206,6 +208,58 @@ TEST(CmWordState, ShapeCollapsesRunsOfOneClass) {
   EXPECT_NE(text_state("[[a]]").shape_context(']'), text_state("{{a}}").shape_context(']'));
   // Bytes >= 128 (UTF-8, dictionary codes) are letters, as in the model's word.
   EXPECT_EQ(text_state("x \xc3\xa9").shape_context('e'), text_state("x e").shape_context('e'));
+}
+
+// Round 6: the selector's short shape (the last 3 symbols, 12 bits) and the shape with the last
+// two bytes.
+TEST(CmWordState, ShortShapeKeepsTheLastThreeSymbols) {
+  EXPECT_EQ(text_state("x ab  cd").short_shape(), text_state("q, x y").short_shape());
+  EXPECT_NE(text_state("ab.cd").short_shape(), text_state("ab cd").short_shape());
+  // The fourth symbol back is forgotten.
+  EXPECT_EQ(text_state(".a b").short_shape(), text_state(",a b").short_shape());
+  for (const char* t : {"", "a", "[[a|b]] {{c}}", "1, 2. 3; 4"}) {
+    EXPECT_LT(text_state(t).short_shape(), 4096u) << t;
+  }
+}
+
+TEST(CmWordState, ShapeOrder2SeesTheShapeAndTheLastTwoBytes) {
+  EXPECT_NE(text_state("ab cd").shape_order2_context('c' << 8 | 'd'),
+            text_state("ab cd").shape_order2_context('x' << 8 | 'd'));
+  EXPECT_NE(text_state("ab.cd").shape_order2_context('c' << 8 | 'd'),
+            text_state("ab cd").shape_order2_context('c' << 8 | 'd'));
+  EXPECT_EQ(text_state("ab  cd").shape_order2_context('c' << 8 | 'd'),
+            text_state("x y").shape_order2_context('c' << 8 | 'd'));
+}
+
+// Mixer::kMaxSets weight-set selectors (level 9 uses all of them since round 6) with both final
+// mixers: the same inputs give the same outputs, and a run of ones raises the probability.
+std::vector<std::uint32_t> all_sets_probabilities() {
+  Mixer m;
+  const std::vector<int> sizes(Mixer::kMaxSets, 16);
+  m.init({4000, 4000, 0}, sizes, 256, 16, {10, 10, 16}, 8, 256 * 8, true);
+  m.set_adaptation(128, 128);
+  m.set_final_adaptation(64, 64);
+  std::vector<std::uint32_t> ps;
+  for (int i = 0; i < 2000; ++i) {
+    m.add(200);
+    m.add(-50 + i % 5);
+    m.add(256);
+    for (int s = 0; s < Mixer::kMaxSets; ++s) {
+      m.select(s, static_cast<std::uint32_t>((i + s) % 16));
+    }
+    m.select_final(static_cast<std::uint32_t>(i % 4));
+    m.select_final2(static_cast<std::uint32_t>(256 * (i % 8) + 1));
+    (void)m.mix();
+    ps.push_back(m.last_p());
+    m.update(1);
+  }
+  return ps;
+}
+
+TEST(CmMixer, EveryWeightSetSelectorLearnsDeterministically) {
+  const std::vector<std::uint32_t> a = all_sets_probabilities();
+  EXPECT_EQ(a, all_sets_probabilities());
+  EXPECT_GT(a.back(), a.front() + 5000);
 }
 
 TEST(CmWordState, LongShapeSeesFurtherBack) {

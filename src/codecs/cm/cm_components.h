@@ -139,7 +139,7 @@ class Apm {
 class Mixer {
  public:
   static constexpr int kMaxInputs = 136;  // a multiple of 8 (the weight rows are padded to 8)
-  static constexpr int kMaxSets = 10;
+  static constexpr int kMaxSets = 11;
 
   // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each
   // selector; rate: learning rate (larger = faster).

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+
 namespace kolmo::cm {
 namespace {
 
@@ -60,9 +61,9 @@ LevelConfig level_config(int level) {
       c.contexts |= bits({kOrder12, kOrder16});
       c.max_hash_bits = 25;
       c.max_match_bits = 24;
-      // Spending level 9's speed headroom: more inputs per context, two more SSE stages, three
+      // Spending level 9's speed headroom: more inputs per context, two more SSE stages, two
       // more text contexts and two more mixer selectors.
-      c.contexts |= bits({kWordLetters, kLineStart, kWordNext});
+      c.contexts |= bits({kLineStart, kWordNext});
       c.confidence_inputs = true;
       c.match_sse = true;
       // 8 selectors: + (match length x expected bit x bit position), (last byte x bit-tree node).
@@ -72,6 +73,11 @@ LevelConfig level_config(int level) {
       // contexts (enwik8 1 MB: 213,363 -> 209,687 B with the level-5 ones; docs/cm.md, round 5a).
       c.contexts |= bits({kWordPunct, kLineWord, kShapeWord, kShapeLong, kColumnShape});
       c.slots_per_byte_log2 = 5;
+      // Round 6: the shape with the last two bytes in word + first letters' place (which bought
+      // nothing), and main inputs starting at 0.03 (enwik8 1 MB: -96 B and -70 B; at level 5
+      // 0.03 was 5 B worse; docs/cm.md, round 6).
+      c.contexts |= bits({kShapeOrder2});
+      c.initial_weight = 2000;
     }
     // Round 4, the mixer: rounded weight updates; the second layer at half the rate, its weights
     // chosen by node x what is known, and a second final mixer by node x match state averaged

@@ -29,7 +29,8 @@ enum ContextKind : std::uint8_t {
   kOrder12,      // the last 12 bytes
   kOrder16,      // the last 16 bytes
   kWordLast,     // the current word, the byte before its first letter and the last byte
-  kWordLetters,  // the current word and the first letters of the three words before it
+  kWordLetters,  // the current word and the first letters of the three words before it (no
+                 // level since round 6: at level 9 it bought nothing)
   kLineStart,    // the first two bytes of the current line, the column (capped) and the last byte
   kWordNext,     // the current word and the word that followed the last word's previous occurrence
   // Round 5a: text contexts (cm_word_state.h; docs/cm.md, round 5a); levels 5-9 from kColumnWide,
@@ -42,6 +43,7 @@ enum ContextKind : std::uint8_t {
   kShapeLong,    // the last 16 class runs and the last byte
   kShapeAbove,   // the byte above and the last 4 class runs
   kColumnShape,  // the bytes above-left, above, above-right, the line's first byte, 8 class runs
+  kShapeOrder2,  // round 6, level 9: the last 8 class runs and the last 2 bytes
   kContextKinds,
 };
 

@@ -1,25 +1,12 @@
 // The byte-level state that the cm model's contexts read, updated once per byte: the current
-// and previous words, character classes, the markup nesting, line starts and the bytes that
+// and previous words, the markup nesting, line starts and the bytes that
 // followed recent ones (indirect contexts). Split from cm_model.cc, which builds the contexts
 // from this state and predicts the bits.
 #include "codecs/cm/cm_model.h"
 
 namespace kolmo::cm {
 
-namespace {
-// A coarse class of a byte for mixer contexts: lower, upper, digit, space, punctuation, other.
-std::uint32_t byte_class(std::uint8_t b) {
-  if (b >= 'a' && b <= 'z') return 0;
-  if (b >= 'A' && b <= 'Z') return 1;
-  if (b >= '0' && b <= '9') return 2;
-  if (b == ' ' || b == '\n' || b == '\t' || b == '\r') return 3;
-  if (b < 128) return 4;
-  return 5;
-}
-}  // namespace
-
 void Model::update_word(std::uint8_t byte) {
-  classes_ = (classes_ * 6 + byte_class(byte)) % 216;
   std::uint32_t letter = 0;
   if (byte >= 'a' && byte <= 'z') letter = byte;
   if (byte >= 'A' && byte <= 'Z') letter = byte + ('a' - 'A');  // case folded

@@ -55,6 +55,7 @@ class Model {
   void add_run_inputs();
   int match_length_bucket() const;
   std::uint32_t match_context() const;
+  std::uint32_t shape_node_context() const;
   std::uint64_t line_start_context() const;
   std::uint64_t wide_column_context() const;
   std::uint64_t line_word_context() const;
@@ -93,14 +94,13 @@ class Model {
   AdaptiveMap state_maps_[kMaxContexts];
   AdaptiveMap order0_, match_map_;
   Mixer mixer_;
-  Apm apm_[5];
+  Apm apm_[6];
 
   std::uint32_t c0_ = 1;      // bit-tree node of the current byte: 1, then 1 followed by its bits
   std::uint32_t nibble_ = 1;  // the same within the current nibble (1..15)
   int bit_pos_ = 0;
   std::uint64_t position_ = 0;  // bytes coded
   std::uint32_t c4_ = 0, c8_ = 0;  // the last 8 bytes, most recent in the low byte of c4_
-  std::uint32_t classes_ = 0;  // byte_class of the last 3 bytes, base 6
   std::uint32_t word_ = 0, previous_word_ = 0, word_before_ = 0;
   std::uint32_t byte_before_word_ = 0;  // the byte before the current (or last) word's first letter
   std::uint32_t first_letter_ = 0;      // the current (or last) word's first letter

@@ -69,6 +69,10 @@ std::uint64_t WordState::long_shape_context(std::uint32_t last) const {
   return long_shape_ * 0x9E3779B97F4A7C15ull + last;
 }
 
+std::uint64_t WordState::shape_order2_context(std::uint32_t last2) const {
+  return (std::uint64_t{shape_} << 16 | (last2 & 0xffff)) + (1ull << 60);
+}
+
 // In a word: the word and the last 4 symbols (what came before it); between words: the last word
 // and the symbols since.
 std::uint64_t WordState::shape_word_context(std::uint32_t word,

@@ -21,6 +21,9 @@ class WordState {
   std::uint64_t shape_word_context(std::uint32_t word, std::uint32_t previous_word) const;
   std::uint32_t shape() const { return shape_; }                  // the last 8 symbols
   std::uint32_t recent_shape() const { return shape_ & 0xffff; }  // the last 4
+  std::uint32_t short_shape() const { return shape_ & 0xfff; }    // the last 3 (0..4095)
+  // Round 6: the last 8 symbols and the last two bytes (last2).
+  std::uint64_t shape_order2_context(std::uint32_t last2) const;
   std::uint32_t words_in_line() const { return words_in_line_; }  // 0..3
 
  private:
