@@ -16,19 +16,22 @@
 namespace kolmo::logc {
 namespace {
 
-std::optional<Bytes> zstd_compress(ByteSpan data, int level, ByteSpan prime) {
-  Bytes out(ZSTD_compressBound(data.size()));
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+// o2::Model::create maps its tables with huge pages for blocks of at least this size.
+constexpr std::uint64_t kO2HugePageHint = std::uint64_t{1} << 20;
+
+std::optional<Bytes> zstd_compress(ByteSpan data, int level, BackendScratch& scratch,
+                                   ByteSpan prime) {
+  ZSTD_CCtx* cctx = scratch.zstd_context();
   if (cctx == nullptr) return std::nullopt;
+  // zstd writes into the block's reused buffer; only its (small) output is copied out.
+  Bytes& buffer = scratch.output_buffer(ZSTD_compressBound(data.size()));
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);  // the stream record holds the size
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
   if (!prime.empty()) ZSTD_CCtx_refPrefix(cctx, prime.data(), prime.size());
-  const size_t n = ZSTD_compress2(cctx, out.data(), out.size(), data.data(), data.size());
-  ZSTD_freeCCtx(cctx);
+  const size_t n = ZSTD_compress2(cctx, buffer.data(), buffer.size(), data.data(), data.size());
   if (ZSTD_isError(n)) return std::nullopt;
-  out.resize(n);
-  return out;
+  return Bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 // The smallest power-of-two dictionary that covers the data: the decoder allocates exactly this.
@@ -113,8 +116,10 @@ std::optional<Bytes> cm_compress(ByteSpan data, int level) {
 }
 
 // The candidate backend that makes the first sample_bytes of data smallest.
-BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, BackendScratch& scratch,
+BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& requested, BackendScratch& scratch,
                                ByteSpan prime) {
+  BackendChoice choice = requested;
+  if (data.size() > choice.o2_max_size) choice.o2 = false;
   const ByteSpan sample = data.first(std::min(data.size(), choice.sample_bytes));
   BackendChoice only = choice;
   only.zstd = only.lzma = only.o2 = only.cm = false;
@@ -126,7 +131,7 @@ BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, Backe
       only.*flag = true;
     }
   };
-  consider(choice.zstd, choice.zstd ? zstd_compress(sample, choice.zstd_level, prime) : std::nullopt, &BackendChoice::zstd);
+  consider(choice.zstd, choice.zstd ? zstd_compress(sample, choice.zstd_level, scratch, prime) : std::nullopt, &BackendChoice::zstd);
   consider(choice.lzma, choice.lzma ? lzma_compress(sample, choice.lzma_extreme, prime) : std::nullopt, &BackendChoice::lzma);
   consider(choice.o2, choice.o2 ? o2_compress(sample, choice.o2_level, scratch, prime) : std::nullopt, &BackendChoice::o2);
   consider(choice.cm, choice.cm ? cm_compress(sample, choice.cm_level) : std::nullopt, &BackendChoice::cm);
@@ -138,13 +143,35 @@ BackendChoice choose_on_sample(ByteSpan data, const BackendChoice& choice, Backe
 BackendScratch::BackendScratch() = default;
 BackendScratch::~BackendScratch() = default;
 
+void BackendScratch::ZstdFree::operator()(ZSTD_CCtx_s* cctx) const { ZSTD_freeCCtx(cctx); }
+
+Bytes& BackendScratch::output_buffer(std::size_t size) {
+  if (buffer_.size() < size) buffer_.resize(size);
+  return buffer_;
+}
+
+ZSTD_CCtx* BackendScratch::zstd_context() {
+  if (zstd_ == nullptr) {
+    zstd_.reset(ZSTD_createCCtx());
+    if (zstd_ == nullptr) return nullptr;
+  } else {
+    ZSTD_CCtx_reset(zstd_.get(), ZSTD_reset_session_and_parameters);
+  }
+  return zstd_.get();
+}
+
 o2::Model* BackendScratch::o2_model(int level, std::uint64_t block_size) {
   if (o2_ != nullptr && o2_level_ == level) {
     if (o2_used_) o2_->reset();
     o2_used_ = true;
     return o2_.get();
   }
-  auto m = o2::Model::create(o2::params_for_level(level), std::numeric_limits<std::uint64_t>::max(), block_size);
+  // Huge pages even for small streams: o2's hashed tables have a fixed size, and even a few KiB
+  // of stream touch most of their 4 KiB pages at random, so 4 KiB pages cost one fault per page
+  // per stream (the block's sys time); the model computes the same either way.
+  const std::uint64_t mapping_hint = std::max<std::uint64_t>(block_size, kO2HugePageHint);
+  auto m = o2::Model::create(o2::params_for_level(level), std::numeric_limits<std::uint64_t>::max(),
+                             mapping_hint);
   if (!m.ok()) return nullptr;
   o2_ = std::move(*m);
   o2_level_ = level;
@@ -157,26 +184,31 @@ Status append_stream(Bytes& out, ByteSpan data, const BackendChoice& requested,
   const BackendChoice choice = data.size() > requested.sample_above
                                    ? choose_on_sample(data, requested, scratch, prime)
                                    : requested;
+  // The data itself (store) until a backend makes it smaller: no copy unless store wins.
   Backend best = kBackendStore;
-  Bytes best_bytes(data.begin(), data.end());
+  Bytes best_bytes;
   auto consider = [&](Backend b, std::optional<Bytes> candidate) {
-    if (candidate && candidate->size() < best_bytes.size()) {
+    const std::size_t best_size = best == kBackendStore ? data.size() : best_bytes.size();
+    if (candidate && candidate->size() < best_size) {
       best = b;
       best_bytes = std::move(*candidate);
     }
   };
   if (!data.empty()) {
-    if (choice.zstd) consider(kBackendZstd, zstd_compress(data, choice.zstd_level, prime));
+    if (choice.zstd) consider(kBackendZstd, zstd_compress(data, choice.zstd_level, scratch, prime));
     if (data.size() >= choice.min_size_for_models) {
       if (choice.lzma) consider(kBackendLzma, lzma_compress(data, choice.lzma_extreme, prime));
-      if (choice.o2) consider(kBackendO2, o2_compress(data, choice.o2_level, scratch, prime));
+      if (choice.o2 && data.size() <= choice.o2_max_size) {
+        consider(kBackendO2, o2_compress(data, choice.o2_level, scratch, prime));
+      }
       if (choice.cm) consider(kBackendCm, cm_compress(data, choice.cm_level));
     }
   }
+  const ByteSpan stored = best == kBackendStore ? data : ByteSpan(best_bytes);
   out.push_back(best);
   append_varint(out, data.size());
-  append_varint(out, best_bytes.size());
-  out.insert(out.end(), best_bytes.begin(), best_bytes.end());
+  append_varint(out, stored.size());
+  out.insert(out.end(), stored.begin(), stored.end());
   return ok_status();
 }
 

@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
+#include <utility>
 
 #include "codecs/log/log_columns.h"
 
@@ -13,6 +12,45 @@ namespace {
 
 // A column whose values repeat this often on average is a category (see write_column).
 constexpr std::size_t kCategoryRepeats = 4;
+
+// Numbers strings by first appearance (open addressing, linear probing): one array per column
+// instead of a hash node per distinct value, which dominated the fast level's column time. The
+// strings must outlive the index; at most max_entries distinct strings may be inserted.
+class StringIndex {
+ public:
+  explicit StringIndex(std::size_t max_entries) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * max_entries) capacity *= 2;
+    slots_.resize(capacity);
+  }
+
+  // The string's number, and whether this call added it.
+  std::pair<std::uint32_t, bool> insert(std::string_view v) {
+    const std::size_t hash = std::hash<std::string_view>{}(v);
+    const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.id == kEmpty) {
+        slot = Slot{v, size_, tag};
+        return {size_++, true};
+      }
+      if (slot.tag == tag && slot.key == v) return {slot.id, false};
+    }
+  }
+
+  std::size_t size() const { return size_; }
+
+ private:
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    std::string_view key;
+    std::uint32_t id = kEmpty;
+    std::uint32_t tag = 0;  // high hash bits: most mismatches skip the string compare
+  };
+  std::vector<Slot> slots_;
+  std::uint32_t size_ = 0;
+};
 
 void append_text(Bytes& out, std::string_view v) {
   out.insert(out.end(), v.begin(), v.end());
@@ -35,13 +73,18 @@ std::uint64_t log2_q8(std::uint64_t x) {
 
 // A rough cost of coding these values with an adaptive order-0 model (1/256 bits): each
 // occurrence costs -log2 of its frequency, each distinct value its varint bytes once.
-std::uint64_t estimated_bits(const std::vector<std::uint64_t>& values) {
-  std::unordered_map<std::uint64_t, std::uint32_t> counts;
-  for (const std::uint64_t v : values) ++counts[v];
+// Counts equal values by sorting a copy (one allocation, no hash nodes); the sum of integer
+// terms does not depend on the order the distinct values are visited in.
+std::uint64_t estimated_bits(std::vector<std::uint64_t> values) {
+  std::sort(values.begin(), values.end());
   const std::uint64_t log_n = log2_q8(values.size());
   std::uint64_t bits = 0;
-  for (const auto& [v, c] : counts) {
-    bits += c * (log_n - log2_q8(c)) + 8 * 256 * varint_size(v);
+  for (std::size_t i = 0; i < values.size();) {
+    std::size_t end = i + 1;
+    while (end < values.size() && values[end] == values[i]) ++end;
+    const std::uint64_t c = end - i;
+    bits += c * (log_n - log2_q8(c)) + 8 * 256 * varint_size(values[i]);
+    i = end;
   }
   return bits;
 }
@@ -50,17 +93,17 @@ std::uint64_t estimated_bits(const std::vector<std::uint64_t>& values) {
 // (none when there is a single entry).
 template <typename Key>
 void write_dictionary(const std::vector<Key>& values, StreamSet& out) {
-  std::unordered_map<Key, std::uint32_t> index;
+  StringIndex index(values.size());
   std::vector<std::uint32_t> ids;
   ids.reserve(values.size());
-  std::vector<Key> entries;
+  std::vector<std::string_view> entries;
   for (const Key& v : values) {
-    auto [it, inserted] = index.emplace(v, static_cast<std::uint32_t>(entries.size()));
+    const auto [id, inserted] = index.insert(v);
     if (inserted) entries.push_back(v);
-    ids.push_back(it->second);
+    ids.push_back(id);
   }
   append_varint(out.s[kMetaStream], entries.size());
-  for (const Key& e : entries) append_text(out.text(), e);
+  for (const std::string_view e : entries) append_text(out.text(), e);
   if (entries.size() > 1) {
     for (const std::uint32_t id : ids) append_varint(out.indices(), id);
   }
@@ -74,7 +117,7 @@ struct NumericSplit {
 };
 
 bool split_column(const std::vector<std::string_view>& values, NumericSplit& split) {
-  std::unordered_set<std::string> distinct;
+  StringIndex distinct(values.size());
   split.shapes.resize(values.size());
   split.first.reserve(values.size() + 1);
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -122,15 +165,16 @@ void write_numeric(const NumericSplit& split, StreamSet& out) {
   out.s[kMetaStream].push_back(kColumnNumeric);
   write_dictionary(split.shapes, out);
   append_varint(out.s[kMetaStream], subs);
-  std::vector<std::uint8_t> delta(subs);
-  for (std::size_t j = 0; j < subs; ++j) {
-    const std::vector<std::uint64_t> column = sub_column(split, j);
-    delta[j] = estimated_bits(deltas_of(column)) < estimated_bits(column) ? 1 : 0;
-    out.s[kMetaStream].push_back(delta[j]);
-  }
+  // Each sub-column in the form its estimate picked, kept from the choice to the writing.
+  std::vector<std::vector<std::uint64_t>> columns(subs);
   for (std::size_t j = 0; j < subs; ++j) {
     std::vector<std::uint64_t> column = sub_column(split, j);
-    if (delta[j]) column = deltas_of(column);
+    std::vector<std::uint64_t> deltas = deltas_of(column);
+    const bool delta = estimated_bits(deltas) < estimated_bits(column);
+    out.s[kMetaStream].push_back(delta ? 1 : 0);
+    columns[j] = delta ? std::move(deltas) : std::move(column);
+  }
+  for (const std::vector<std::uint64_t>& column : columns) {
     for (const std::uint64_t v : column) append_varint(out.numbers(), v);
   }
 }
@@ -207,7 +251,7 @@ void write_column(const std::vector<std::string_view>& values, ColumnPolicy poli
   if (policy == ColumnPolicy::kSubGlobal) return write_subfields(values, true, out);
   // Strongly repetitive columns (hosts, levels, node names) are categories: a dictionary keeps
   // their values whole, which a split into digit runs would not.
-  std::unordered_set<std::string_view> distinct;
+  StringIndex distinct(values.size());
   for (const std::string_view v : values) {
     distinct.insert(v);
     if (distinct.size() * 2 > values.size()) break;

@@ -113,10 +113,9 @@ StreamSet build_streams(const ParsedLog& log, ColumnPolicy policy) {
 }
 
 // Bytes of the streams under a quick backend: the yardstick for choosing a header.
-std::size_t quick_size(const StreamSet& streams) {
+std::size_t quick_size(const StreamSet& streams, BackendScratch& scratch) {
   const BackendChoice quick{.zstd = true, .zstd_level = 6, .lzma = false, .o2 = false};
   Bytes out;
-  BackendScratch scratch;
   for (const Bytes& s : streams.s) (void)append_stream(out, s, quick, scratch);
   return out.size();
 }
@@ -199,15 +198,20 @@ class LogEncoder final : public BlockEncoder {
                                 : options_.logzip_level >= 3 ? ColumnPolicy::kSubGlobal
                                 : options_.logzip_level == 2 ? ColumnPolicy::kSubText
                                                              : ColumnPolicy::kText;
+    // One scratch for the header trials and the streams: their zstd context is made once.
+    BackendScratch scratch;
+    std::optional<Modelled> chosen;
+    if (!options_.has_format && dict == nullptr) chosen = choose_header(input, templates, policy, scratch);
     const HeaderFormat header = options_.has_format ? options_.format
                                 : dict != nullptr       ? dictionary_header(*dict)
-                                                        : choose_header(input, templates, policy);
-    const ParsedLog log = parse_log(input, header, options_.merge_similarity16, templates);
-    const StreamSet streams = build_streams(log, policy);
+                                                        : chosen->log.header;
+    // A block no larger than the header sample was already modelled whole by the winning trial.
+    if (!chosen || !chosen->whole_input) chosen = model(input, header, templates, policy);
+    const ParsedLog& log = chosen->log;
+    const StreamSet& streams = chosen->streams;
     Bytes& p = out.payload;
     append_varint(p, log.lines.size());
     p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
-    BackendScratch scratch;
     for (std::size_t k = 0; k < kStreamCount; ++k) {
       const ByteSpan prime = dict != nullptr ? dict->prime(k) : ByteSpan{};
       KOLMO_RETURN_IF_ERROR(append_stream(
@@ -235,23 +239,41 @@ class LogEncoder final : public BlockEncoder {
     return h;
   }
 
-  // Tries each prefix of the detected header on the first lines of the block.
-  HeaderFormat choose_header(ByteSpan input, TemplateMethod templates, ColumnPolicy policy) const {
+  // A parse of some input and its streams.
+  struct Modelled {
+    ParsedLog log;
+    StreamSet streams;
+    bool whole_input = false;  // the parse covers the whole block, not just its first lines
+  };
+
+  Modelled model(ByteSpan input, const HeaderFormat& header, TemplateMethod templates,
+                 ColumnPolicy policy) const {
+    Modelled m;
+    m.log = parse_log(input, header, options_.merge_similarity16, templates);
+    m.streams = build_streams(m.log, policy);
+    return m;
+  }
+
+  // Tries each prefix of the detected header on the first lines of the block; returns the
+  // winner's model (its header in log.header), which the caller reuses when it covers the block.
+  Modelled choose_header(ByteSpan input, TemplateMethod templates, ColumnPolicy policy,
+                         BackendScratch& scratch) const {
     const ByteSpan sample = leading_lines(input, kHeaderSampleBytes);
-    HeaderFormat longest = detect_header(sample);
-    HeaderFormat best = longest;
+    const HeaderFormat longest = detect_header(sample);
+    std::optional<Modelled> best;
     std::size_t best_size = SIZE_MAX;
     for (std::size_t h = longest.fields() + 1; h-- > 0;) {
       HeaderFormat candidate;
       candidate.literals.assign(longest.literals.begin(), longest.literals.begin() + static_cast<std::ptrdiff_t>(h + 1));
-      const std::size_t size = quick_size(
-          build_streams(parse_log(sample, candidate, options_.merge_similarity16, templates), policy));
+      Modelled trial = model(sample, candidate, templates, policy);
+      const std::size_t size = quick_size(trial.streams, scratch);
       if (size < best_size) {
         best_size = size;
-        best = candidate;
+        best = std::move(trial);
       }
     }
-    return best;
+    best->whole_input = sample.size() == input.size();
+    return std::move(*best);
   }
 
   std::uint64_t preferred_block_size() const override { return std::uint64_t{8} << 20; }
