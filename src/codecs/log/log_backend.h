@@ -20,16 +20,9 @@ Expected<Bytes> read_stream(ByteReader& in, std::uint64_t raw_size_limit,
 // o2 learns from at most this many bytes of a prime (the end of it): its cost is per block.
 constexpr std::size_t kO2PrimeBytes = 16 << 10;
 
-// Teaches an o2 model `prime` (its last kO2PrimeBytes) as if it had coded it.
-template <std::uint8_t kFlags, class Model>
-void o2_learn(Model& m, ByteSpan prime) {
-  if (prime.size() > kO2PrimeBytes) prime = prime.last(kO2PrimeBytes);
-  for (const std::uint8_t byte : prime) {
-    for (int i = 7; i >= 0; --i) {
-      (void)m.template predict<kFlags>();
-      m.template update<kFlags>((byte >> i) & 1);
-    }
-  }
+// What o2 learns of a prime before coding a stream: its last kO2PrimeBytes.
+inline ByteSpan o2_prime(ByteSpan prime) {
+  return prime.size() > kO2PrimeBytes ? prime.last(kO2PrimeBytes) : prime;
 }
 
 }  // namespace kolmo::logc

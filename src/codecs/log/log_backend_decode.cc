@@ -6,9 +6,6 @@
 #include "codecs/log/log_backend.h"
 #include "codecs/cm/cm_decode.h"
 #include "codecs/o2/o2_decode.h"
-#include "codecs/o2/o2_model.h"
-#include "codecs/o2/o2_params.h"
-#include "entropy/binary_coder.h"
 
 namespace kolmo::logc {
 namespace {
@@ -59,50 +56,17 @@ Status lzma_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits&
   return ok_status();
 }
 
-// o2 and cm streams: [params length u8][params][payload], decoded by the codec's own decoder.
-Status model_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits, DecodeFn decode) {
+// o2 and cm streams: [params length u8][params][payload], decoded by the codec's own decoder;
+// o2 first learns the end of the prime (o2_prime), as its encoder did.
+Status model_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits,
+                        int backend, ByteSpan prime) {
   if (stored.empty() || stored[0] + std::size_t{1} > stored.size()) {
     return corrupt_data("log: model stream without its parameters");
   }
   const ByteSpan params = stored.subspan(1, stored[0]);
   const ByteSpan payload = stored.subspan(1 + stored[0]);
-  return decode(params, payload, out, limits);
-}
-
-// An o2 stream after a prime: o2's own coding loop (o2_decode.cc) on a model that first learnt
-// the prime, as the encoder's did.
-Status primed_o2_decompress(ByteSpan stored, MutableByteSpan out, const DecodeLimits& limits,
-                            ByteSpan prime) {
-  if (stored.empty() || stored[0] + std::size_t{1} > stored.size()) {
-    return corrupt_data("log: model stream without its parameters");
-  }
-  KOLMO_ASSIGN_OR_RETURN(const o2::Params p, o2::parse_params(stored.subspan(1, stored[0])));
-  const std::uint64_t need = o2::model_memory_bytes(p);
-  if (need > limits.memory_bytes) {
-    return limit_exceeded("o2 model needs " + std::to_string(need) + " bytes, limit is " +
-                          std::to_string(limits.memory_bytes));
-  }
-  KOLMO_ASSIGN_OR_RETURN(auto model, o2::Model::create(p, limits.memory_bytes, out.size()));
-  BinaryDecoder dec(stored.subspan(1 + stored[0]));
-  o2::with_flags(p.flags, [&](auto flags) {
-    constexpr std::uint8_t kFlags = decltype(flags)::value;
-    o2::Model& m = *model;
-    o2_learn<kFlags>(m, prime);
-    for (std::uint8_t& byte : out) {
-      std::uint32_t c = 0;
-      for (int i = 0; i < 8; ++i) {
-        const int bit = dec.decode(m.predict<kFlags>());
-        m.update<kFlags>(bit);
-        c = (c << 1) | static_cast<std::uint32_t>(bit);
-      }
-      byte = static_cast<std::uint8_t>(c);
-      if (dec.overran()) break;  // cut short: the check below reports it
-    }
-  });
-  if (!dec.consumed_exactly()) {
-    return corrupt_data("log: o2 stream size does not match its content (truncated or corrupt)");
-  }
-  return ok_status();
+  if (backend == kBackendO2) return decode_o2_primed(params, payload, out, limits, o2_prime(prime));
+  return decode_cm_block(params, payload, out, limits);
 }
 
 }  // namespace
@@ -132,15 +96,8 @@ Expected<Bytes> read_stream(ByteReader& in, std::uint64_t raw_size_limit,
     case kBackendLzma:
       KOLMO_RETURN_IF_ERROR(lzma_decompress(stored, out, limits, prime));
       break;
-    case kBackendO2:
-      if (prime.empty()) {
-        KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, &decode_o2_block));
-      } else {
-        KOLMO_RETURN_IF_ERROR(primed_o2_decompress(stored, out, limits, prime));
-      }
-      break;
-    default:
-      KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, &decode_cm_block));
+    default:  // o2 and cm
+      KOLMO_RETURN_IF_ERROR(model_decompress(stored, out, limits, backend, prime));
       break;
   }
   return out;

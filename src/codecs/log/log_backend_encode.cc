@@ -9,9 +9,9 @@
 
 #include "codecs/cm/cm_encode.h"
 #include "codecs/log/log_backend.h"
+#include "codecs/o2/o2_encode.h"
 #include "codecs/o2/o2_model.h"
 #include "codecs/o2/o2_params.h"
-#include "entropy/binary_coder.h"
 
 namespace kolmo::logc {
 namespace {
@@ -82,22 +82,9 @@ std::optional<Bytes> o2_compress(ByteSpan data, int level, BackendScratch& scrat
   out.reserve(1 + params.size() + data.size() / 2 + 16);
   out.push_back(static_cast<std::uint8_t>(params.size()));
   out.insert(out.end(), params.begin(), params.end());
-  // The same coding loop as the o2 codec, whose decoder reads these bytes.
-  Bytes payload;
-  BinaryEncoder enc(payload);
-  o2::with_flags(model->params().flags, [&](auto flags) {
-    constexpr std::uint8_t kFlags = decltype(flags)::value;
-    o2_learn<kFlags>(*model, prime);
-    for (const std::uint8_t byte : data) {
-      for (int i = 7; i >= 0; --i) {
-        const int bit = (byte >> i) & 1;
-        enc.encode(bit, model->predict<kFlags>());
-        model->update<kFlags>(bit);
-      }
-    }
-  });
-  enc.finish();
-  out.insert(out.end(), payload.begin(), payload.end());
+  // The o2 codec's coding loop, after learning the end of the prime (o2 streams' decoder:
+  // decode_o2_primed in log_backend_decode.cc).
+  encode_o2_payload(*model, data, o2_prime(prime), out);
   return out;
 }
 

@@ -8,6 +8,11 @@ namespace kolmo {
 
 Status decode_o2_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
                        const DecodeLimits& limits) {
+  return decode_o2_primed(params, payload, output, limits, {});
+}
+
+Status decode_o2_primed(ByteSpan params, ByteSpan payload, MutableByteSpan output,
+                        const DecodeLimits& limits, ByteSpan prime) {
   KOLMO_ASSIGN_OR_RETURN(const o2::Params p, o2::parse_params(params));
   // The memory check comes first so that a file is refused the same way whatever its size.
   const std::uint64_t need = o2::model_memory_bytes(p);
@@ -20,6 +25,7 @@ Status decode_o2_block(ByteSpan params, ByteSpan payload, MutableByteSpan output
     return ok_status();
   }
   KOLMO_ASSIGN_OR_RETURN(auto model, o2::Model::create(p, limits.memory_bytes, output.size()));
+  o2::learn(*model, prime);
   BinaryDecoder dec(payload);
   o2::with_flags(p.flags, [&](auto flags) {
     constexpr std::uint8_t kFlags = decltype(flags)::value;

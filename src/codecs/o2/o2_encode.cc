@@ -23,19 +23,7 @@ class O2Encoder final : public BlockEncoder {
                            o2::Model::create(params_, std::numeric_limits<std::uint64_t>::max(),
                                              input.size()));
     out.payload.reserve(input.size() / 2 + 16);
-    BinaryEncoder enc(out.payload);
-    o2::with_flags(params_.flags, [&](auto flags) {
-      constexpr std::uint8_t kFlags = decltype(flags)::value;
-      o2::Model& m = *model;
-      for (const std::uint8_t byte : input) {
-        for (int i = 7; i >= 0; --i) {
-          const int bit = (byte >> i) & 1;
-          enc.encode(bit, m.predict<kFlags>());
-          m.update<kFlags>(bit);
-        }
-      }
-    });
-    enc.finish();
+    encode_o2_payload(*model, input, {}, out.payload);
     return ok_status();
   }
   // Large blocks: the model learns across the whole block and its tables cost the same for any
@@ -50,6 +38,22 @@ class O2Encoder final : public BlockEncoder {
 };
 
 }  // namespace
+
+void encode_o2_payload(o2::Model& model, ByteSpan input, ByteSpan prime, Bytes& payload) {
+  o2::learn(model, prime);
+  BinaryEncoder enc(payload);
+  o2::with_flags(model.params().flags, [&](auto flags) {
+    constexpr std::uint8_t kFlags = decltype(flags)::value;
+    for (const std::uint8_t byte : input) {
+      for (int i = 7; i >= 0; --i) {
+        const int bit = (byte >> i) & 1;
+        enc.encode(bit, model.predict<kFlags>());
+        model.update<kFlags>(bit);
+      }
+    }
+  });
+  enc.finish();
+}
 
 Expected<std::unique_ptr<BlockEncoder>> make_o2_encoder(std::string_view options, int level) {
   KOLMO_ASSIGN_OR_RETURN(const int effective, parse_level_option("o2", options, level, 5));

@@ -148,4 +148,16 @@ void Model::select_lines() {
   o4_line_ = l.o4;
 }
 
+void learn(Model& m, ByteSpan prime) {
+  with_flags(m.params().flags, [&](auto flags) {
+    constexpr std::uint8_t kFlags = decltype(flags)::value;
+    for (const std::uint8_t byte : prime) {
+      for (int i = 7; i >= 0; --i) {
+        (void)m.predict<kFlags>();
+        m.update<kFlags>((byte >> i) & 1);
+      }
+    }
+  });
+}
+
 }  // namespace kolmo::o2

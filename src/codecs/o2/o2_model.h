@@ -14,6 +14,7 @@
 
 #include "codecs/o2/o2_logistic.h"
 #include "codecs/o2/o2_params.h"
+#include "kolmo/bytes.h"
 #include "kolmo/status.h"
 
 namespace kolmo::o2 {
@@ -284,5 +285,10 @@ decltype(auto) with_flags(std::uint8_t flags, Fn&& fn) {
     default: return fn(std::integral_constant<std::uint8_t, 7>{});
   }
 }
+
+// Teaches m the bytes of `prime` as if it had coded them. An encoder and a decoder that both do
+// this before their first byte start from the same model (the log codec primes its streams from
+// the dictionary frame).
+void learn(Model& m, ByteSpan prime);
 
 }  // namespace kolmo::o2
