@@ -161,6 +161,8 @@ TEST(LogCodec, OptionsAndSpecs) {
   EXPECT_EQ((*make_encoder("log", 6))->spec(), "log");
   EXPECT_EQ((*make_encoder("log:cm=3", 0))->spec(), "log:max,cm=3");
   EXPECT_EQ((*make_encoder("log:max,cm=5", 0))->spec(), "log:max");
+  EXPECT_EQ((*make_encoder("log:columns", 0))->spec(), "log:max,columns");
+  EXPECT_EQ((*make_encoder("log:max,cm=3,columns", 0))->spec(), "log:max,cm=3,columns");
   for (const char* bad : {"log:nope", "log:logzip=4", "log:cm=0", "log:cm=10", "log:cm=", "log:format=<A> <B>", "log:format=<A><Content>",
                           "log:format=<A> <Content> x", "log:format=<A"}) {
     EXPECT_EQ(make_encoder(bad, 0).status().code(), StatusCode::kInvalidArgument) << bad;
@@ -283,6 +285,53 @@ TEST(LogCodec, DefaultModeStillTriesO2OnStreamsAbove128KiB) {
     if (raw > (128u << 10) && backend == logc::kBackendO2) ++large_with_o2;
   }
   EXPECT_GT(large_with_o2, 0u);
+}
+
+// log:max codes a block as columns or with every line whole in the raw stream and keeps the
+// smaller (on the whole of a block up to 256 KiB): never larger than columns alone, and when it
+// is smaller the raw stream holds the whole block and no template was written.
+TEST(LogCodec, MaxModeKeepsTheSmallerOfColumnsAndWholeLines) {
+  std::mt19937 rng(5);
+  static const char* const kWords[] = {"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog"};
+  std::string prose;  // no structure for columns to use: whole lines win
+  for (int line = 0; line < 3000; ++line) {
+    const int n = 3 + static_cast<int>(rng() % 9);
+    for (int w = 0; w < n; ++w) prose += std::string(w ? " " : "") + kWords[rng() % 8];
+    prose += "\n";
+  }
+  int whole_wins = 0;
+  for (const std::string& text : {testing::structured_log(1500, 41), prose}) {
+    const Bytes input = testing::to_bytes(text);
+    const EncodedBlock best = encode(input, "max,cm=1");
+    const EncodedBlock columns = encode(input, "max,cm=1,columns");
+    for (const EncodedBlock* block : {&best, &columns}) {
+      Bytes out(input.size());
+      ASSERT_TRUE(decode(*block, out).ok());
+      EXPECT_EQ(out, input);
+    }
+    EXPECT_LE(best.payload.size(), columns.payload.size());
+    if (best.payload.size() < columns.payload.size()) {
+      ++whole_wins;
+      const auto records = stream_records(best.payload);
+      ASSERT_EQ(records.size(), std::size_t{logc::kStreamCount});
+      EXPECT_EQ(records[logc::kRawStream].first, input.size());
+      EXPECT_EQ(records[logc::kTemplateStream].first, 0u);
+    }
+  }
+  EXPECT_GE(whole_wins, 1);  // the prose at least
+}
+
+// Above 256 KiB log:max decides on the block's first lines and codes only the winner.
+TEST(LogCodec, MaxModeDecidesOnTheFirstLinesOfALargeBlock) {
+  std::string large;
+  while (large.size() <= (300u << 10)) large += testing::structured_log(1500, 50 + large.size() % 5);
+  const Bytes input = testing::to_bytes(large);
+  for (const std::string mode : {"max,cm=1", "max,cm=1,columns"}) {
+    const EncodedBlock block = encode(input, mode);
+    Bytes out(input.size());
+    ASSERT_TRUE(decode(block, out).ok()) << mode;
+    EXPECT_EQ(out, input) << mode;
+  }
 }
 
 // A block no larger than the header sample reuses the winning header trial's parse and streams

@@ -20,6 +20,8 @@ namespace {
 using namespace logc;
 
 constexpr std::size_t kHeaderSampleBytes = 256 << 10;
+// log:max chooses between columns and whole lines on this much of a block (encode_max).
+constexpr std::size_t kMaxTrialBytes = 256 << 10;
 constexpr std::size_t kCmRawStreamShare = 16;
 // Files cut into blocks up to this size get a dictionary mined from their first
 // kDictionarySampleBytes (docs/log.md, "Dictionary frame").
@@ -120,6 +122,13 @@ std::size_t quick_size(const StreamSet& streams, BackendScratch& scratch) {
   return out.size();
 }
 
+// A parse of some input and its streams.
+struct Modelled {
+  ParsedLog log;
+  StreamSet streams;
+  bool whole_input = false;  // the parse covers the whole block, not just its first lines
+};
+
 class LogEncoder final : public BlockEncoder {
  public:
   explicit LogEncoder(LogOptions options) : options_(std::move(options)) {}
@@ -207,9 +216,45 @@ class LogEncoder final : public BlockEncoder {
                                                         : chosen->log.header;
     // A block no larger than the header sample was already modelled whole by the winning trial.
     if (!chosen || !chosen->whole_input) chosen = model(input, header, templates, policy);
-    const ParsedLog& log = chosen->log;
-    const StreamSet& streams = chosen->streams;
-    Bytes& p = out.payload;
+    if (options_.mode == EncoderMode::kMax && options_.whole_line_trial) {
+      return encode_max(input, *chosen, dict, policy, scratch, out.payload);
+    }
+    return write_payload(input, chosen->log, chosen->streams, dict, scratch, out.payload);
+  }
+
+  // log:max codes the block as columns or with every line whole in the raw stream, as a text
+  // model sees it: on the Loghub samples cm's contexts across the fields of a line beat the
+  // columns on 14 of 16 (docs/log.md, "log:max: columns or whole lines"). Both are coded on the
+  // block's first kMaxTrialBytes (all of a small block, whose smaller payload is then kept), and
+  // only the winner on the rest. The decoder reads either.
+  Status encode_max(ByteSpan input, const Modelled& columns, const LogDictionary* dict,
+                    ColumnPolicy policy, BackendScratch& scratch, Bytes& payload) const {
+    const HeaderFormat no_header{{""}};
+    const ByteSpan sample = leading_lines(input, kMaxTrialBytes);
+    if (sample.size() == input.size()) {
+      KOLMO_RETURN_IF_ERROR(write_payload(input, columns.log, columns.streams, dict, scratch, payload));
+      const Modelled whole = model(input, no_header, TemplateMethod::kNone, policy);
+      Bytes alternative;
+      KOLMO_RETURN_IF_ERROR(write_payload(input, whole.log, whole.streams, dict, scratch, alternative));
+      if (alternative.size() < payload.size()) payload = std::move(alternative);
+      return ok_status();
+    }
+    const Modelled sample_columns = model(sample, columns.log.header, TemplateMethod::kOnline, policy);
+    const Modelled sample_whole = model(sample, no_header, TemplateMethod::kNone, policy);
+    Bytes a;
+    Bytes b;
+    KOLMO_RETURN_IF_ERROR(write_payload(sample, sample_columns.log, sample_columns.streams, dict, scratch, a));
+    KOLMO_RETURN_IF_ERROR(write_payload(sample, sample_whole.log, sample_whole.streams, dict, scratch, b));
+    if (a.size() <= b.size()) {
+      return write_payload(input, columns.log, columns.streams, dict, scratch, payload);
+    }
+    const Modelled whole = model(input, no_header, TemplateMethod::kNone, policy);
+    return write_payload(input, whole.log, whole.streams, dict, scratch, payload);
+  }
+
+  // The block's payload: line count, flags, then every stream under its backends.
+  Status write_payload(ByteSpan input, const ParsedLog& log, const StreamSet& streams,
+                       const LogDictionary* dict, BackendScratch& scratch, Bytes& p) const {
     append_varint(p, log.lines.size());
     p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
     for (std::size_t k = 0; k < kStreamCount; ++k) {
@@ -238,13 +283,6 @@ class LogEncoder final : public BlockEncoder {
     for (const std::string_view lit : dict.sample.layout.literals) h.literals.emplace_back(lit);
     return h;
   }
-
-  // A parse of some input and its streams.
-  struct Modelled {
-    ParsedLog log;
-    StreamSet streams;
-    bool whole_input = false;  // the parse covers the whole block, not just its first lines
-  };
 
   Modelled model(ByteSpan input, const HeaderFormat& header, TemplateMethod templates,
                  ColumnPolicy policy) const {
@@ -282,7 +320,9 @@ class LogEncoder final : public BlockEncoder {
   std::uint64_t working_memory() const override {
     const std::uint64_t model =
         options_.backends.o2 ? o2::model_memory_bytes(o2::params_for_level(options_.backends.o2_level)) : 0;
-    return model + cm_memory() + 4 * preferred_block_size();
+    // log:max's whole-line trial holds a second parse and stream set beside the columns'.
+    const std::uint64_t parses = options_.mode == EncoderMode::kMax && options_.whole_line_trial ? 6 : 4;
+    return model + cm_memory() + parses * preferred_block_size();
   }
   std::string spec() const override { return log_options_spec(options_); }
   // cm's own estimate for its level (one cm model at a time, freed after each stream).

@@ -3,6 +3,7 @@
 //   log:fast                 the same streams, zstd only (speed first)
 //   log:max                  the default's backends plus cm (ratio first; also levels 7-9)
 //   log:max,cm=N             cm at level N (1..9, default 5)
+//   log:max,columns          columns only (log:max also tries every line whole and keeps the smaller)
 //   log:logzip[=1|2|3]       the Logzip method (IR level 1, 2 or 3, default 3), lzma backend
 //   ...,nodict               no dictionary frame, even for files of small blocks
 //   ...,format=<A> <B>: <Content>   a Loghub-style header format (must come last: it may hold ',')
@@ -32,6 +33,8 @@ struct LogOptions {
   HeaderFormat format;       // used when has_format
   std::string format_text;   // as given, for spec()
   BackendChoice backends;
+  // log:max also codes the block with every line whole in the raw stream and keeps the smaller.
+  bool whole_line_trial = true;
   // Default mode: cm level 1 is also tried on the raw stream when it is small (log_encode.cc).
   bool cm_on_small_raw_stream = false;
   // Files of small blocks get a shared dictionary frame (log_dictionary.h); "nodict" turns it off.
