@@ -68,6 +68,27 @@ TEST(CmStateTable, TransitionsCountBitsAndStayInRange) {
   }
 }
 
+// Round 7c's discount: a disagreeing bit keeps an opposing count of 1 or 2 whole (a context
+// seen twice either way stays "mixed, both seen twice"), and cuts a long run's count.
+TEST(CmStateTable, DisagreeingBitKeepsSmallCountsAndCutsLongRuns) {
+  const StateTable& st = state_table();
+  for (int run = 1; run <= 40; ++run) {
+    int s = 0;
+    for (int k = 0; k < run; ++k) s = st.next[s][1];
+    ASSERT_EQ(st.n1[s], run);
+    ASSERT_EQ(st.n0[s], 0);
+    const int after = st.next[s][0];
+    EXPECT_EQ(st.n0[after], 1) << run;
+    if (run <= 2) {
+      EXPECT_EQ(st.n1[after], run) << run;
+    }
+    if (run >= 12) {
+      EXPECT_LE(st.n1[after], run / 2 + 1) << run;
+    }
+    EXPECT_GE(st.n1[after], run <= 2 ? run : 2) << run;
+  }
+}
+
 TEST(CmParams, SerializeParseRoundTripAndSizesFollowTheBlock) {
   for (int level = 1; level <= 9; ++level) {
     for (std::uint64_t size : {std::uint64_t{1}, std::uint64_t{5000}, std::uint64_t{1} << 20,

@@ -60,6 +60,8 @@ class Model {
   std::uint64_t wide_column_context() const;
   std::uint64_t line_word_context() const;
   int add_match_inputs();
+  void add_context_inputs(int i, int& seen);
+  std::size_t node_map_index(std::uint32_t state) const;
   void select_weight_sets(int seen, int match_state);
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
   // The SSM input's hooks (cm_ssm_input.h), kept apart from the rest of the model.
@@ -92,6 +94,8 @@ class Model {
   std::uint8_t* slot_[kMaxContexts] = {};
   std::uint8_t* node_[kMaxContexts] = {};
   AdaptiveMap state_maps_[kMaxContexts];
+  // Level 9 (round 7c): per context, a second StateMap on (last byte's class, node, state).
+  AdaptiveMap node_maps_[kMaxContexts];
   AdaptiveMap order0_, match_map_;
   Mixer mixer_;
   Apm apm_[6];
