@@ -61,6 +61,7 @@ class Model {
   std::uint64_t line_word_context() const;
   int add_match_inputs();
   void select_weight_sets(int seen, int match_state);
+  void select_extra_finals();
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
   // The SSM input's hooks (cm_ssm_input.h), kept apart from the rest of the model.
   void add_ssm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
