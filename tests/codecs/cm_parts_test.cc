@@ -143,6 +143,12 @@ TEST(CmLearningConfig, EveryLevelFitsTheMixersLimits) {
     }
     EXPECT_GE(l.set_horizon, 1) << level;
     EXPECT_GE(l.final_horizon, 1) << level;
+    // Round 7b: the level's final mixers plus the extra ones fit Mixer::kMaxFinals.
+    const int finals = 1 + (level_config(level).second_final_by_match ? 1 : 0) +
+                       __builtin_popcount(l.extra_finals);
+    EXPECT_LE(finals, Mixer::kMaxFinals) << level;
+    EXPECT_GE(l.mixer_rate, 0) << level;
+    EXPECT_EQ(l.extra_finals & ~unsigned{kFinalShapeNode | kFinalShortShape}, 0u) << level;
   }
 }
 
@@ -197,6 +203,49 @@ TEST(CmMixer, SecondFinalMixerLearnsAndIsDeterministic) {
   const std::vector<std::uint32_t> a = two_layer_probabilities();
   EXPECT_EQ(a, two_layer_probabilities());
   EXPECT_GT(a.back(), a.front() + 5000);
+}
+
+// Round 7b: final mixers added with add_final() (level 9 has three), with the final boost; a
+// third final mixer of `third` sets (0: none) whose context cycles through them.
+std::vector<std::uint32_t> final_mixers_probabilities(int third) {
+  Mixer m;
+  m.init({4000, 4000, 0}, {8, 8}, 256, 16, {10, 10, 16}, 8, 256 * 8, true);
+  m.set_final_adaptation(64, 64);
+  int index = -1;
+  if (third > 0) index = m.add_final(third);
+  std::vector<std::uint32_t> ps;
+  for (int i = 0; i < 3000; ++i) {
+    m.add(300);
+    m.add(-100 + i % 7);
+    m.add(256);
+    m.select(0, static_cast<std::uint32_t>(i % 8));
+    m.select(1, static_cast<std::uint32_t>(i % 3));
+    m.select_final(1);
+    m.select_final2(static_cast<std::uint32_t>(256 * (i % 8) + 1));
+    if (index >= 0) m.select_final_at(index, static_cast<std::uint32_t>(i % third));
+    (void)m.mix();
+    ps.push_back(m.last_p());
+    m.update(1);
+  }
+  return ps;
+}
+
+TEST(CmMixer, ThirdFinalMixerLearnsAndIsDeterministic) {
+  const std::vector<std::uint32_t> three = final_mixers_probabilities(64);
+  EXPECT_EQ(three, final_mixers_probabilities(64));
+  EXPECT_GT(three.back(), three.front() + 5000);
+  // The third mixer takes part: its fresh sets (a new one every bit for 64 bits) change the
+  // average from the two-mixer model's.
+  EXPECT_NE(three, final_mixers_probabilities(0));
+}
+
+TEST(CmMixer, AddFinalReturnsConsecutiveIndices) {
+  Mixer m;
+  m.init({4000, 0}, {4, 4}, 16, 16, {}, 8, 0, true);
+  EXPECT_EQ(m.add_final(8), 1);
+  EXPECT_EQ(m.add_final(8), 2);
+  EXPECT_EQ(m.add_final(8), 3);
+  EXPECT_EQ(m.add_final(8), -1);  // Mixer::kMaxFinals (4) already
 }
 
 // The text state of levels 5-9 (round 5a) after the bytes of text; the word hashes the model

@@ -140,6 +140,7 @@ class Mixer {
  public:
   static constexpr int kMaxInputs = 136;  // a multiple of 8 (the weight rows are padded to 8)
   static constexpr int kMaxSets = 11;
+  static constexpr int kMaxFinals = 4;  // final mixers, averaged in the stretch domain
 
   // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each
   // selector; rate: learning rate (larger = faster).
@@ -149,6 +150,10 @@ class Mixer {
   void init(const std::vector<std::int32_t>& initial, const std::vector<int>& set_sizes,
             int final_contexts, int rate, const std::vector<int>& input_rates = {},
             int final_rate = 0, int final_contexts2 = 0, bool round_updates = false);
+  // One more final mixer (up to kMaxFinals; call after init and set_final_adaptation) with
+  // `contexts` weight sets, chosen by select_final_at(its index); returns that index (-1 when
+  // there are kMaxFinals already). The final mixers' outputs are averaged in the stretch domain.
+  int add_final(int contexts);
   // Weight-set boost (call after init; off by default): a set updated n times so far learns at
   // 1 + boost/16 * horizon / (n + horizon) times its rate, so that new and rarely selected sets
   // learn fast and often selected ones at the plain rate. set_final_adaptation: the same for the
@@ -161,13 +166,12 @@ class Mixer {
     chosen_[selector] = &weights_[static_cast<std::size_t>(set) * stride_];
     chosen_set_[selector] = set;
   }
-  void select_final(std::uint32_t context) {
-    final_chosen_ = &final_weights_[context * kMaxSets];
-    final_set_ = context;
-  }
-  void select_final2(std::uint32_t context) {
-    final2_chosen_ = &final2_weights_[context * kMaxSets];
-    final2_set_ = context;
+  void select_final(std::uint32_t context) { select_final_at(0, context); }
+  void select_final2(std::uint32_t context) { select_final_at(1, context); }
+  void select_final_at(int index, std::uint32_t context) {
+    Final& f = finals_[static_cast<std::size_t>(index)];
+    f.chosen = &f.weights[context * kMaxSets];
+    f.set = context;
   }
   // The mixed prediction as a stretch value; its 16-bit probability is last_p().
   int mix();
@@ -175,6 +179,22 @@ class Mixer {
   void update(int bit);
 
  private:
+  // Weight-set boost: per set, its updates so far (saturating); empty when off.
+  struct Boost {
+    std::vector<std::uint16_t> counts;
+    int boost = 0, horizon = 1;
+    int scale(int err, std::uint32_t set);
+  };
+  // A final (second-layer) mixer: weight sets of kMaxSets weights over the first layer's outputs.
+  struct Final {
+    std::vector<std::int32_t> weights;
+    std::int32_t* chosen = nullptr;
+    std::uint32_t set = 0;
+    Boost boost;
+    int st = 0;
+    std::uint32_t p = 32768;
+  };
+
   static int dot(const std::int32_t* w, const int* x, int n) {
     std::int64_t sum = 0;
     for (int i = 0; i < n; ++i) sum += static_cast<std::int64_t>(w[i]) * x[i];
@@ -186,25 +206,15 @@ class Mixer {
   int inputs_ = 0, stride_ = 0, sets_ = 0, rate_ = 0, final_rate_ = 0, n_ = 0;
   bool round_ = false;
   std::vector<std::int32_t> input_rates_;  // rate_ x per-input multiplier (16 = 1x)
-  std::vector<std::int32_t> final2_weights_;
-  std::int32_t* final2_chosen_ = nullptr;
-  int st1_ = 0, st2_ = 0;
-  std::uint32_t p1_ = 32768, p2_ = 32768;
   std::unique_ptr<std::int32_t[]> weights_;
-  std::vector<std::int32_t> final_weights_;
   std::array<std::uint32_t, kMaxSets> offsets_{};
   std::array<std::int32_t*, kMaxSets> chosen_{};
   std::array<std::uint32_t, kMaxSets> chosen_set_{};
   std::uint32_t total_sets_ = 0;
-  // Weight-set boost: per set, its updates so far (saturating); empty when off.
-  struct Boost {
-    std::vector<std::uint16_t> counts;
-    int boost = 0, horizon = 1;
-    int scale(int err, std::uint32_t set);
-  };
-  Boost boost_, final_boost_, final2_boost_;
-  std::uint32_t final_set_ = 0, final2_set_ = 0;
-  std::int32_t* final_chosen_ = nullptr;
+  Boost boost_;
+  int final_boost_ = 0, final_horizon_ = 1;  // for final mixers added later
+  std::array<Final, kMaxFinals> finals_;
+  int finals_count_ = 0;
   alignas(64) int x_[kMaxInputs] = {};
   int set_st_[kMaxSets] = {};
   std::uint32_t set_p_[kMaxSets] = {};

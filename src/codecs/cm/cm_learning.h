@@ -13,6 +13,13 @@ enum ExtraSelector : unsigned {
                           // bit-tree node, hashed to 16 bits (round 6)
 };
 
+// Extra final mixers (beside the level's one or two), one bit each, added in this order; all
+// final mixers are averaged in the stretch domain (round 7b).
+enum ExtraFinal : unsigned {
+  kFinalShapeNode = 1,   // the shape (8 class runs) and the bit-tree node, hashed to 16 bits
+  kFinalShortShape = 2,  // the last 3 shape symbols and the bit position (32,768 sets)
+};
+
 struct LearningConfig {
   // SSE: both interpolation points of an APM move by the full rate on each bit (not only the
   // nearer one).
@@ -26,6 +33,9 @@ struct LearningConfig {
   // An SSE stage by the shape of the recent bytes (8 class runs) and the node, hashed to 16 bits,
   // weighted 1/4 after the chain (round 6).
   bool shape_sse = false;
+  unsigned extra_finals = 0;  // ExtraFinal bits
+  // The first layer's rate (0: LevelConfig::mixer_rate; the final mixers keep their own).
+  int mixer_rate = 0;
 };
 
 inline LearningConfig learning_config(int level) {
@@ -44,6 +54,11 @@ inline LearningConfig learning_config(int level) {
     // alone; docs/cm.md, round 6).
     c.extra_selectors |= kSelectShape;
     c.shape_sse = true;
+    // Round 7b: two more final mixers, by shape x node and by the short shape x bit position,
+    // and the first layer at 12 (was 16; 20 was worse); enwik8 1 MB: 207,065 -> 206,443 ->
+    // 206,288 B (docs/cm.md, round 7b).
+    c.extra_finals = kFinalShapeNode | kFinalShortShape;
+    c.mixer_rate = 12;
   }
   return c;
 }

@@ -37,10 +37,21 @@ void Mixer::init(const std::vector<std::int32_t>& initial, const std::vector<int
     std::memcpy(&weights_[set * row.size()], row.data(), row.size() * sizeof(std::int32_t));
   }
   for (int s = 0; s < sets_; ++s) chosen_[static_cast<std::size_t>(s)] = &weights_[0];
-  final_weights_.assign(static_cast<std::size_t>(final_contexts) * kMaxSets, 65536 / sets_);
-  final_chosen_ = &final_weights_[0];
-  final2_weights_.assign(static_cast<std::size_t>(final_contexts2) * kMaxSets, 65536 / sets_);
-  final2_chosen_ = final2_weights_.empty() ? nullptr : &final2_weights_[0];
+  finals_count_ = 0;
+  (void)add_final(final_contexts);
+  if (final_contexts2 > 0) (void)add_final(final_contexts2);
+}
+
+int Mixer::add_final(int contexts) {
+  if (finals_count_ == kMaxFinals || contexts <= 0) return -1;
+  Final& f = finals_[static_cast<std::size_t>(finals_count_)];
+  f.weights.assign(static_cast<std::size_t>(contexts) * kMaxSets, 65536 / sets_);
+  f.chosen = &f.weights[0];
+  f.set = 0;
+  f.boost.boost = final_boost_;
+  f.boost.horizon = final_horizon_;
+  if (final_boost_ != 0) f.boost.counts.assign(static_cast<std::size_t>(contexts), 0);
+  return finals_count_++;
 }
 
 void Mixer::set_adaptation(int boost, int horizon) {
@@ -50,12 +61,14 @@ void Mixer::set_adaptation(int boost, int horizon) {
 }
 
 void Mixer::set_final_adaptation(int boost, int horizon) {
-  for (Boost* b : {&final_boost_, &final2_boost_}) {
-    b->boost = boost;
-    b->horizon = horizon > 0 ? horizon : 1;
+  final_boost_ = boost;
+  final_horizon_ = horizon > 0 ? horizon : 1;
+  for (int k = 0; k < finals_count_; ++k) {
+    Boost& b = finals_[static_cast<std::size_t>(k)].boost;
+    b.boost = final_boost_;
+    b.horizon = final_horizon_;
+    b.counts.assign(finals_[static_cast<std::size_t>(k)].weights.size() / kMaxSets, 0);
   }
-  final_boost_.counts.assign(final_weights_.size() / kMaxSets, 0);
-  final2_boost_.counts.assign(final2_weights_.size() / kMaxSets, 0);
 }
 
 // err x (16 + boost * horizon / (n + horizon)) / 16 for a set updated n times, and counts the
@@ -76,18 +89,22 @@ int Mixer::mix() {
     set_p_[s] = squash(lt, set_st_[s]);
   }
   if (sets_ == 1) {
-    p1_ = p_ = set_p_[0];
+    p_ = set_p_[0];
     return set_st_[0];
   }
-  st1_ = dot(final_chosen_, set_st_, sets_);
-  p1_ = squash(lt, st1_);
-  if (final2_chosen_ == nullptr) {
-    p_ = p1_;
-    return st1_;
+  // The final mixers' stretches, averaged (the sum truncated towards zero, as with two: (a + b) / 2).
+  int sum = 0;
+  for (int k = 0; k < finals_count_; ++k) {
+    Final& f = finals_[static_cast<std::size_t>(k)];
+    f.st = dot(f.chosen, set_st_, sets_);
+    f.p = squash(lt, f.st);
+    sum += f.st;
   }
-  st2_ = dot(final2_chosen_, set_st_, sets_);
-  p2_ = squash(lt, st2_);
-  const int st = (st1_ + st2_) / 2;
+  if (finals_count_ == 1) {
+    p_ = finals_[0].p;
+    return finals_[0].st;
+  }
+  const int st = sum / finals_count_;
   p_ = squash(lt, st);
   return st;
 }
@@ -134,11 +151,10 @@ void Mixer::update(int bit) {
   }
   // Each final mixer learns from its own error, not from their average's.
   const int half = round_ ? 1 << 19 : 0;
-  train(final_chosen_, set_st_, sets_,
-        final_boost_.scale(target - static_cast<int>(p1_), final_set_), final_rate_, half);
-  if (final2_chosen_ != nullptr) {
-    train(final2_chosen_, set_st_, sets_,
-          final2_boost_.scale(target - static_cast<int>(p2_), final2_set_), final_rate_, half);
+  for (int k = 0; k < finals_count_; ++k) {
+    Final& f = finals_[static_cast<std::size_t>(k)];
+    train(f.chosen, set_st_, sets_, f.boost.scale(target - static_cast<int>(f.p), f.set),
+          final_rate_, half);
   }
   n_ = 0;
 }

@@ -72,6 +72,14 @@ std::vector<int> input_rates(const LevelConfig& c, int contexts) {
 int final_contexts(const LevelConfig& c) { return c.final_by_order ? 256 * 11 : 256; }
 int second_final_contexts(const LevelConfig& c) { return c.second_final_by_match ? 256 * 8 : 0; }
 
+// The extra final mixers' sets (LearningConfig::extra_finals), in the order they are added.
+std::vector<int> extra_final_sizes(const LearningConfig& l) {
+  std::vector<int> sizes;
+  if ((l.extra_finals & kFinalShapeNode) != 0) sizes.push_back(65536);
+  if ((l.extra_finals & kFinalShortShape) != 0) sizes.push_back(4096 * 8);
+  return sizes;
+}
+
 int input_count(const LevelConfig& c, int contexts) {
   return static_cast<int>(initial_weights(c, contexts).size());
 }
@@ -98,7 +106,8 @@ std::uint64_t mixer_bytes(const LevelConfig& c, const LearningConfig& l, int con
   for (int s : selector_sizes(c, l, contexts)) sets += static_cast<std::uint64_t>(s);
   const std::uint64_t stride =
       static_cast<std::uint64_t>((input_count(c, contexts) + extra_inputs + 7) & ~7);
-  const int finals = final_contexts(c) + second_final_contexts(c);
+  int finals = final_contexts(c) + second_final_contexts(c);
+  for (int s : extra_final_sizes(l)) finals += s;
   std::uint64_t bytes =
       sets * stride * 4 + static_cast<std::uint64_t>(finals) * Mixer::kMaxSets * 4;
   if (l.set_boost != 0) bytes += sets * 2;  // a 16-bit update count per weight set
@@ -213,13 +222,15 @@ bool Model::allocate() {
     add_ssm_weights(weights, rates);
     if (!ssm_apm_.init(SsmInput::kSseContexts, config_.apm_rate)) return false;
   }
+  const int mixer_rate = learning_.mixer_rate != 0 ? learning_.mixer_rate : config_.mixer_rate;
   mixer_.init(weights, selector_sizes(config_, learning_, contexts_),
-              final_contexts(config_), config_.mixer_rate, rates,
+              final_contexts(config_), mixer_rate, rates,
               config_.final_rate, second_final_contexts(config_), config_.round_mixer_updates);
   if (learning_.set_boost != 0) mixer_.set_adaptation(learning_.set_boost, learning_.set_horizon);
   if (learning_.final_boost != 0) {
     mixer_.set_final_adaptation(learning_.final_boost, learning_.final_horizon);
   }
+  for (int sets : extra_final_sizes(learning_)) (void)mixer_.add_final(sets);
   for (Apm& a : apm_) a.set_update_both(learning_.apm_update_both);
   const int rate = config_.apm_rate;
   if (config_.match_sse &&
@@ -484,6 +495,20 @@ void Model::select_weight_sets(int seen, int match_state) {
   mixer_.select_final(config_.final_by_order ? by_known : c0_);
   if (config_.second_final_by_match) {
     mixer_.select_final2(c0_ + 256 * static_cast<std::uint32_t>(match_state));
+  }
+  select_extra_finals();
+}
+
+// Round 7b: the extra final mixers (LearningConfig::extra_finals), after the level's one or two:
+// more final mixers averaged are a cheap way to let the second layer see more contexts (enwik8
+// 1 MB at level 9: shape x node -382 B, then the short shape x bit position -240 B; docs/cm.md).
+void Model::select_extra_finals() {
+  int index = config_.second_final_by_match ? 2 : 1;
+  if ((learning_.extra_finals & kFinalShapeNode) != 0) {
+    mixer_.select_final_at(index++, shape_node_context());
+  }
+  if ((learning_.extra_finals & kFinalShortShape) != 0) {
+    mixer_.select_final_at(index, text_.short_shape() * 8 + static_cast<std::uint32_t>(bit_pos_));
   }
 }
 

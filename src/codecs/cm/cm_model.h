@@ -63,6 +63,7 @@ class Model {
   void add_context_inputs(int i, int& seen);
   std::size_t node_map_index(std::uint32_t state) const;
   void select_weight_sets(int seen, int match_state);
+  void select_extra_finals();
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
   // The SSM input's hooks (cm_ssm_input.h), kept apart from the rest of the model.
   void add_ssm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
