@@ -14,6 +14,7 @@
 #include "codecs/cm/cm_params.h"
 #include "codecs/cm/cm_state_table.h"
 #include "codecs/cm/cm_word_state.h"
+#include "cm_test_util.h"
 
 namespace kolmo::cm {
 namespace {
@@ -119,13 +120,18 @@ TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
     EXPECT_GT(c.initial_weight, 0) << level;
     // Only known context kinds (the shift is 64-bit: kContextKinds may be 32).
     EXPECT_EQ(std::uint64_t{c.contexts} >> kContextKinds, 0u) << level;
+    // The mixer's inputs are sized for kMaxLevelContexts contexts.
+    EXPECT_LE(__builtin_popcountll(c.contexts), kMaxLevelContexts) << level;
     // The final mixer's "what is known" context (0..10) exists only with selection by order.
     EXPECT_TRUE(!c.final_by_order || c.select_by_order) << level;
     EXPECT_GT(c.main_rate, 0) << level;
   }
-  // Stronger levels model a superset of the contexts of weaker ones from level 5 on.
+  // Stronger levels model a superset of the contexts of weaker ones from level 5 on, but for the
+  // three that level 9 leaves out since round 7a (they cost bytes there).
+  const std::uint64_t level9_drops =
+      std::uint64_t{1} << kOrder8 | std::uint64_t{1} << kColumn | std::uint64_t{1} << kShapeLong;
   for (int level = 6; level <= 9; ++level) {
-    const std::uint32_t below = level_config(level - 1).contexts;
+    const std::uint64_t below = level_config(level - 1).contexts & (level == 9 ? ~level9_drops : ~0ull);
     EXPECT_EQ(level_config(level).contexts & below, below) << level;
   }
 }
@@ -444,6 +450,29 @@ std::uint32_t final_p_after_ones(int final_boost) {
 TEST(CmMixer, FinalAdaptationSpeedsUpTheFinalMixers) {
   EXPECT_GT(final_p_after_ones(64), final_p_after_ones(0) + 100);
   EXPECT_EQ(final_p_after_ones(64), final_p_after_ones(64));
+}
+
+// Round 7a's level-9 state: the open-bracket stack (deeper than its 8 levels, closed more often
+// than opened, brackets of mixed kinds), wiki emphasis (quote runs of every length, headings),
+// the line's first word and the match's expected byte (long repeats that break off). Encoder
+// and decoder must replay them exactly.
+TEST(CmModel, Level9RoundTripsUnbalancedBracketsAndBrokenRepeats) {
+  std::string text;
+  for (int i = 0; i < 12; ++i) text += "((([[{{<a";
+  text += " deep\n";
+  for (int i = 0; i < 40; ++i) text += ")]}>";
+  text += "\nfirst words of lines (and [links] {{templates}}) <tag> ";
+  text += "''italic'' '''bold''' '''''both''''' '''' ''''''' unclosed ''\n== Heading ==\n";
+  for (int i = 0; i < 30; ++i) {
+    text += "| row " + std::to_string(i) + " of a table that repeats [[with a link]] ";
+    text += i % 3 == 0 ? "and breaks off here\n" : "and goes on like before\n";
+  }
+  const Bytes data(text.begin(), text.end());
+  const EncodedBlock block = cm_test::encode(data, 9);
+  Bytes out(data.size());
+  ASSERT_TRUE(cm_test::decode(block, out).ok());
+  EXPECT_EQ(out, data);
+  EXPECT_LT(block.payload.size(), data.size() / 2);
 }
 
 }  // namespace

@@ -6,9 +6,9 @@
 namespace kolmo::cm {
 namespace {
 
-constexpr std::uint32_t bits(std::initializer_list<ContextKind> kinds) {
-  std::uint32_t m = 0;
-  for (ContextKind k : kinds) m |= std::uint32_t{1} << k;
+constexpr std::uint64_t bits(std::initializer_list<ContextKind> kinds) {
+  std::uint64_t m = 0;
+  for (ContextKind k : kinds) m |= std::uint64_t{1} << k;
   return m;
 }
 
@@ -16,12 +16,12 @@ constexpr std::uint32_t bits(std::initializer_list<ContextKind> kinds) {
 
 LevelConfig level_config(int level) {
   LevelConfig c;
-  const std::uint32_t fast = bits({kOrder1, kOrder2, kOrder3, kOrder4});
-  const std::uint32_t text = bits({kWord, kIndirect1});
-  const std::uint32_t rich = bits({kOrder5, kOrder6, kWordPair, kColumn, kIndirect2});
-  const std::uint32_t most = bits({kWordSkip, kWordTriple, kSparseSkip1});
-  const std::uint32_t all = bits({kOrder8, kSparseSkip2});
-  const std::uint32_t wiki = bits({kWiki, kWordLast});
+  const std::uint64_t fast = bits({kOrder1, kOrder2, kOrder3, kOrder4});
+  const std::uint64_t text = bits({kWord, kIndirect1});
+  const std::uint64_t rich = bits({kOrder5, kOrder6, kWordPair, kColumn, kIndirect2});
+  const std::uint64_t most = bits({kWordSkip, kWordTriple, kSparseSkip1});
+  const std::uint64_t all = bits({kOrder8, kSparseSkip2});
+  const std::uint64_t wiki = bits({kWiki, kWordLast});
   if (level <= 1) {
     c.contexts = fast;
   } else if (level == 2) {
@@ -78,6 +78,13 @@ LevelConfig level_config(int level) {
       // 0.03 was 5 B worse; docs/cm.md, round 6).
       c.contexts |= bits({kShapeOrder2});
       c.initial_weight = 2000;
+      // Round 7a: out the three contexts whose leave-one-out was a gain at level 9 (order 8, the
+      // byte above + last byte, the 16-run shape: -11, -24, -15 B on enwik8's first 300 KB); in the
+      // match's expected byte, the line's first word and the open brackets (-55, -52, -93 B
+      // alone), and wiki emphasis (-71 B on enwik8 1 MB). 32 contexts, kMaxLevelContexts.
+      // enwik8 1 MB: 207,065 -> 206,334 B (docs/cm.md, round 7a).
+      c.contexts &= ~bits({kOrder8, kColumn, kShapeLong});
+      c.contexts |= bits({kMatchByte, kLineFirstWord, kNest, kEmphasis});
     }
     // Round 4, the mixer: rounded weight updates; the second layer at half the rate, its weights
     // chosen by node x what is known, and a second final mixer by node x match state averaged

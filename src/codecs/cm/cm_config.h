@@ -44,11 +44,17 @@ enum ContextKind : std::uint8_t {
   kShapeAbove,   // the byte above and the last 4 class runs
   kColumnShape,  // the bytes above-left, above, above-right, the line's first byte, 8 class runs
   kShapeOrder2,  // round 6, level 9: the last 8 class runs and the last 2 bytes
+  // Round 7a, level 9 (docs/cm.md, round 7a):
+  kMatchByte,      // the match model's expected byte (none: 0), its length class and the last byte
+  kLineFirstWord,  // the first word of the line with the current word (else the last byte)
+  kNest,           // the open brackets ( [ { < (innermost 8) with the word (else the last byte)
+  kEmphasis,       // inside ''italic'' / '''bold''' and == heading == lines, with the word (else
+                   // the last byte)
   kContextKinds,
 };
 
 struct LevelConfig {
-  std::uint32_t contexts = 0;  // bit k set: ContextKind k is modelled
+  std::uint64_t contexts = 0;  // bit k set: ContextKind k is modelled
   int max_hash_bits = 22;
   int slots_per_byte_log2 = 4;  // hashed slots: 2^this per block byte, up to 2^max_hash_bits
   int max_match_bits = 20;
@@ -80,5 +86,10 @@ struct LevelConfig {
 LevelConfig level_config(int level);
 
 inline bool has_context(const LevelConfig& c, ContextKind k) { return (c.contexts >> k & 1) != 0; }
+
+static_assert(kContextKinds <= 64, "LevelConfig::contexts has 64 bits");
+
+// The most contexts one level may model (the mixer's input count is sized for it).
+constexpr int kMaxLevelContexts = 32;
 
 }  // namespace kolmo::cm

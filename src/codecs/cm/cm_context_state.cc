@@ -7,6 +7,12 @@
 namespace kolmo::cm {
 
 void Model::update_word(std::uint8_t byte) {
+  update_nest(byte);
+  update_emphasis(byte);
+  if (byte == '\n') {
+    line_has_word_ = false;
+    line_first_word_ = 0;
+  }
   std::uint32_t letter = 0;
   if (byte >= 'a' && byte <= 'z') letter = byte;
   if (byte >= 'A' && byte <= 'Z') letter = byte + ('a' - 'A');  // case folded
@@ -18,12 +24,51 @@ void Model::update_word(std::uint8_t byte) {
     }
     word_ = (word_ + letter + 1) * 0x2F0B3A49u;
   } else if (word_ != 0) {
+    if (!line_has_word_) line_first_word_ = word_;
+    line_has_word_ = true;
     first_letters_ = ((first_letters_ << 8) | first_letter_) & 0xffffff;
     word_before_ = previous_word_;
     word_after_[previous_word_ >> 16] = word_;  // the word that followed previous_word_
     previous_word_ = word_;
     word_ = 0;
   }
+}
+
+// The kinds of the open brackets, innermost in the low 2 bits, the depth (0..8) in bits 16-19.
+void Model::update_nest(std::uint8_t byte) {
+  std::uint32_t kind = 4;
+  switch (byte) {
+    case '(': case ')': kind = 0; break;
+    case '[': case ']': kind = 1; break;
+    case '{': case '}': kind = 2; break;
+    case '<': case '>': kind = 3; break;
+    default: return;
+  }
+  std::uint32_t depth = nest_ >> 16;
+  std::uint32_t stack = nest_ & 0xffff;
+  if (byte == '(' || byte == '[' || byte == '{' || byte == '<') {
+    stack = (stack << 2 | kind) & 0xffff;
+    if (depth < 8) ++depth;
+  } else if (depth > 0) {
+    stack >>= 2;
+    --depth;
+  }
+  nest_ = depth << 16 | stack;
+}
+
+// '' toggles italic, ''' bold, ''''' both (at the run's end); a line that starts with '=' is a
+// heading; a new line ends them all (wiki emphasis does not span lines).
+void Model::update_emphasis(std::uint8_t byte) {
+  if (byte == '\'') {
+    if (quote_run_ < 255) ++quote_run_;
+    return;
+  }
+  if (quote_run_ == 2) emphasis_ ^= 1;
+  if (quote_run_ == 3) emphasis_ ^= 2;
+  if (quote_run_ == 5) emphasis_ ^= 3;
+  quote_run_ = 0;
+  if (byte == '\n') emphasis_ = 0;
+  if (byte == '=' && position_ == line_start_ + 1) emphasis_ |= 4;  // the line's first byte
 }
 
 // MediaWiki/XML markup state for the kWiki context and the 6th mixer selector: enwik8's text

@@ -50,7 +50,7 @@ std::vector<std::int32_t> initial_weights(const LevelConfig& c, int contexts) {
 
 // The most inputs any configuration can have: order 0, four per context, match (2), bias.
 // (Plus the SSM input's.)
-static_assert(1 + 4 * kContextKinds + 3 + SsmInput::kInputs <= Mixer::kMaxInputs,
+static_assert(1 + 4 * kMaxLevelContexts + 3 + SsmInput::kInputs <= Mixer::kMaxInputs,
               "Mixer::kMaxInputs is too small");
 
 // Per input, its class's learning-rate multiplier, in the order of initial_weights().
@@ -159,7 +159,7 @@ Model::Model(const Params& p, const std::uint8_t* history)
       states_(state_table()),
       history_(history) {
   for (int k = 0; k < kContextKinds; ++k) {
-    if (has_context(config_, static_cast<ContextKind>(k))) {
+    if (has_context(config_, static_cast<ContextKind>(k)) && contexts_ < kMaxContexts) {
       order_rank_[contexts_] = order_rank(static_cast<ContextKind>(k));
       kinds_[contexts_++] = static_cast<ContextKind>(k);
     }
@@ -178,7 +178,13 @@ Expected<std::unique_ptr<Model>> Model::create(const Params& p, const std::uint8
                           std::to_string(memory_limit));
   }
   std::unique_ptr<Model> m(new (std::nothrow) Model(p, history));
-  if (m == nullptr || !m->allocate()) {
+  bool allocated = false;
+  try {  // the maps and the mixer are std::vectors: an exhausted heap is an error, not an abort
+    allocated = m != nullptr && m->allocate();
+  } catch (const std::bad_alloc&) {
+    allocated = false;
+  }
+  if (!allocated) {
     return limit_exceeded("cm model: cannot allocate " + std::to_string(need) + " bytes");
   }
   m->select_slots(0);
@@ -343,6 +349,16 @@ void Model::hash_contexts() {
         v = wide_column_context() * 0x9E3779B97F4A7C15ull + text_.shape();
         break;
       case kShapeOrder2: v = text_.shape_order2_context(c4_ & 0xffff); break;
+      case kMatchByte: v = match_byte_context(); break;
+      case kLineFirstWord:
+        v = (word_ != 0 ? word_ : (c4_ & 0xff)) + (std::uint64_t{line_first_word_} << 32);
+        break;
+      case kNest:
+        v = (word_ != 0 ? word_ : (c4_ & 0xff)) + (std::uint64_t{nest_} << 32) + (1ull << 60);
+        break;
+      case kEmphasis:
+        v = (word_ != 0 ? word_ : (c4_ & 0xff)) + (std::uint64_t{emphasis_} << 32) + (3ull << 60);
+        break;
       case kContextKinds: break;
     }
     context_hash_[i] = hash_to_32(v + (static_cast<std::uint64_t>(kinds_[i]) + 1) * 0x9E3779B97F4A7C15ull);
@@ -357,6 +373,7 @@ void Model::update_match() {
     ++match_ptr_;
     if (match_len_ < kMatchMaxLen) ++match_len_;
   }
+  expected_byte_ = 0;
   const int min_len = config_.match_min_len;
   if (pos < static_cast<std::uint64_t>(min_len)) return;
   const std::uint64_t c8 = (static_cast<std::uint64_t>(c8_) << 32) | c4_;
@@ -376,8 +393,16 @@ void Model::update_match() {
       }
     }
   }
+  if (match_len_ > 0) expected_byte_ = 256 | history_[match_ptr_];
   // Positions above 2^32 - 1 are not indexed (blocks are far smaller).
   if (pos <= 0xffffffffu) match_index_[index] = static_cast<std::uint32_t>(pos);
+}
+
+// The match's expected byte (256 + byte; 0 without a match), its length class (0..3) and the
+// last byte. (With the last two bytes instead of the class, in addition: -15 B on enwik8 1 MB.)
+std::uint32_t Model::match_byte_context() const {
+  const std::uint32_t len = match_len_ == 0 ? 0 : (match_len_ < 16 ? 1 : (match_len_ < 32 ? 2 : 3));
+  return expected_byte_ | (c4_ & 0xff) << 9 | len << 17;
 }
 
 int Model::match_length_bucket() const {

@@ -40,7 +40,7 @@ class Model {
   void end_byte();
 
  private:
-  static constexpr int kMaxContexts = kContextKinds;
+  static constexpr int kMaxContexts = kMaxLevelContexts;
   static constexpr std::uint32_t kMinP = 16;
 
   Model(const Params& p, const std::uint8_t* history);
@@ -50,6 +50,7 @@ class Model {
   void update_lines_and_indirect(std::uint8_t byte);
   std::uint32_t byte_above() const;
   void update_match();
+  std::uint32_t match_byte_context() const;
   void hash_contexts();
   void update_runs(std::uint8_t byte);
   void add_run_inputs();
@@ -110,6 +111,14 @@ class Model {
   std::uint32_t byte_before_word_ = 0;  // the byte before the current (or last) word's first letter
   std::uint32_t first_letter_ = 0;      // the current (or last) word's first letter
   std::uint32_t first_letters_ = 0;     // the first letters of the three words before it
+  std::uint32_t line_first_word_ = 0;   // the first word of the current line (0 before it ends)
+  bool line_has_word_ = false;
+  std::uint32_t nest_ = 0;              // open brackets, 2 bits each (innermost lowest) + depth
+  void update_nest(std::uint8_t byte);
+  // Wiki emphasis: bit 0 italic, bit 1 bold, bit 2 the line is a heading (starts with '=').
+  std::uint32_t emphasis_ = 0, quote_run_ = 0;  // quote_run_: the ' run so far
+  void update_emphasis(std::uint8_t byte);
+
   // Markup nesting: [[ ]] and {{ }} depth (0..2 each), inside < >, inside & ;.
   std::uint32_t brackets_ = 0, braces_ = 0, in_tag_ = 0, in_entity_ = 0;
   std::uint32_t markup() const { return brackets_ + 3 * braces_ + 9 * in_tag_ + 18 * in_entity_; }
@@ -123,6 +132,7 @@ class Model {
   std::unique_ptr<std::uint32_t[]> word_after_;  // per word (hash >> 16): the word that followed it
   std::uint64_t match_ptr_ = 0;
   std::uint32_t match_len_ = 0;
+  std::uint32_t expected_byte_ = 0;  // the match's next byte at the byte boundary (0: none)
   int expected_bit_ = 0;
   int longest_ = 0;  // the longest order context whose node was seen before (1..9, 0: none)
   int order_rank_[kMaxContexts] = {};  // per context: its order_rank()
