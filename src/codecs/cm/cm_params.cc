@@ -47,7 +47,9 @@ Expected<Params> parse_params(ByteSpan bytes) {
     return corrupt_data("cm parameters must be 5 bytes, got " + std::to_string(bytes.size()));
   }
   if (bytes[0] != kParamsVersion) {
-    return corrupt_data("cm parameters version " + std::to_string(bytes[0]) + " is unknown");
+    return corrupt_data("cm parameters version " + std::to_string(bytes[0]) +
+                        " is not readable here (this build reads version " +
+                        std::to_string(kParamsVersion) + "; versions 1-3 were earlier models)");
   }
   Params p;
   p.level = bytes[1];
