@@ -184,39 +184,14 @@ TEST(CmMixer, PerInputRatesScaleEachInputsUpdates) {
   EXPECT_GT(fast, normal);
 }
 
-// Two weight sets and both final mixers: a run of ones with the second final mixer's context
-// changing must raise the probability, and the same inputs give the same outputs twice.
-std::vector<std::uint32_t> two_layer_probabilities() {
+// Two weight sets and both final mixers (with the final boost when `final_boost`); since round
+// 7b also a third final mixer of `third` sets (0: none), added with add_final(), whose context
+// cycles through them. A run of ones must raise the probability, and the same inputs give the
+// same outputs twice.
+std::vector<std::uint32_t> final_mixers_probabilities(int third, bool final_boost) {
   Mixer m;
   m.init({4000, 4000, 0}, {8, 8}, 256, 16, {10, 10, 16}, 8, 256 * 8, true);
-  std::vector<std::uint32_t> ps;
-  for (int i = 0; i < 3000; ++i) {
-    m.add(300);
-    m.add(-100 + i % 7);
-    m.add(256);
-    m.select(0, static_cast<std::uint32_t>(i % 8));
-    m.select(1, static_cast<std::uint32_t>(i % 3));
-    m.select_final(1);
-    m.select_final2(static_cast<std::uint32_t>(256 * (i % 8) + 1));
-    (void)m.mix();
-    ps.push_back(m.last_p());
-    m.update(1);
-  }
-  return ps;
-}
-
-TEST(CmMixer, SecondFinalMixerLearnsAndIsDeterministic) {
-  const std::vector<std::uint32_t> a = two_layer_probabilities();
-  EXPECT_EQ(a, two_layer_probabilities());
-  EXPECT_GT(a.back(), a.front() + 5000);
-}
-
-// Round 7b: final mixers added with add_final() (level 9 has three), with the final boost; a
-// third final mixer of `third` sets (0: none) whose context cycles through them.
-std::vector<std::uint32_t> final_mixers_probabilities(int third) {
-  Mixer m;
-  m.init({4000, 4000, 0}, {8, 8}, 256, 16, {10, 10, 16}, 8, 256 * 8, true);
-  m.set_final_adaptation(64, 64);
+  if (final_boost) m.set_final_adaptation(64, 64);
   int index = -1;
   if (third > 0) index = m.add_final(third);
   std::vector<std::uint32_t> ps;
@@ -236,13 +211,21 @@ std::vector<std::uint32_t> final_mixers_probabilities(int third) {
   return ps;
 }
 
+std::vector<std::uint32_t> two_layer_probabilities() { return final_mixers_probabilities(0, false); }
+
+TEST(CmMixer, SecondFinalMixerLearnsAndIsDeterministic) {
+  const std::vector<std::uint32_t> a = two_layer_probabilities();
+  EXPECT_EQ(a, two_layer_probabilities());
+  EXPECT_GT(a.back(), a.front() + 5000);
+}
+
 TEST(CmMixer, ThirdFinalMixerLearnsAndIsDeterministic) {
-  const std::vector<std::uint32_t> three = final_mixers_probabilities(64);
-  EXPECT_EQ(three, final_mixers_probabilities(64));
+  const std::vector<std::uint32_t> three = final_mixers_probabilities(64, true);
+  EXPECT_EQ(three, final_mixers_probabilities(64, true));
   EXPECT_GT(three.back(), three.front() + 5000);
   // The third mixer takes part: its fresh sets (a new one every bit for 64 bits) change the
   // average from the two-mixer model's.
-  EXPECT_NE(three, final_mixers_probabilities(0));
+  EXPECT_NE(three, final_mixers_probabilities(0, true));
 }
 
 TEST(CmMixer, AddFinalReturnsConsecutiveIndices) {
