@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kolmo/codec.h"
+#include "kolmo/container.h"
 
 namespace kolmo::codec_test {
 
@@ -79,6 +80,23 @@ inline Bytes generate_text(std::size_t size, std::uint64_t seed, std::size_t voc
   }
   text.resize(size);
   return text;
+}
+
+// Compresses input with one and with two threads (opts' other settings as given), expects the
+// same file from both, and that it decompresses (with two threads) to the input.
+inline void expect_same_file_for_one_and_two_threads(const Bytes& input, CompressOptions opts) {
+  opts.threads = 1;
+  auto one = compress_buffer(input, opts);
+  opts.threads = 2;
+  auto two = compress_buffer(input, opts);
+  ASSERT_TRUE(one.ok()) << one.status().to_string();
+  ASSERT_TRUE(two.ok()) << two.status().to_string();
+  EXPECT_EQ(*one, *two);
+  DecompressOptions dopts;
+  dopts.threads = 2;
+  auto back = decompress_buffer(*two, dopts);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(*back, input);
 }
 
 }  // namespace kolmo::codec_test

@@ -13,6 +13,7 @@
 #include "kolmo/codec.h"
 #include "kolmo/container.h"
 #include "kolmo/hash.h"
+#include "log_payload_records.h"
 #include "log_test_inputs.h"
 
 namespace kolmo {
@@ -81,18 +82,7 @@ TEST(LogCodec, ContainerOutputIsTheSameForOneAndTwoThreads) {
   CompressOptions opts;
   opts.codec_spec = "log";
   opts.block_size = 64 << 10;  // several blocks, each decodable alone
-  opts.threads = 1;
-  auto one = compress_buffer(input, opts);
-  opts.threads = 2;
-  auto two = compress_buffer(input, opts);
-  ASSERT_TRUE(one.ok()) << one.status().to_string();
-  ASSERT_TRUE(two.ok()) << two.status().to_string();
-  EXPECT_EQ(*one, *two);
-  DecompressOptions dopts;
-  dopts.threads = 2;
-  auto back = decompress_buffer(*two, dopts);
-  ASSERT_TRUE(back.ok()) << back.status().to_string();
-  EXPECT_EQ(*back, input);
+  codec_test::expect_same_file_for_one_and_two_threads(input, opts);
 }
 
 TEST(LogCodec, EncodeBlockIsThreadSafeAndDeterministic) {
@@ -169,21 +159,7 @@ TEST(LogCodec, OptionsAndSpecs) {
   }
 }
 
-// The backend of each stream record of a payload (docs/log.md: line count, flags, 11 records).
-std::vector<std::uint8_t> stream_backends(const Bytes& payload) {
-  ByteReader in(payload);
-  (void)in.varint_at_most(UINT64_MAX, "lines");
-  (void)in.u8();
-  std::vector<std::uint8_t> backends;
-  for (int k = 0; k < logc::kStreamCount && in.ok(); ++k) {
-    backends.push_back(in.u8());
-    (void)in.varint_at_most(UINT64_MAX, "raw");
-    const std::uint64_t stored = in.varint_at_most(in.remaining(), "stored");
-    (void)in.bytes(static_cast<std::size_t>(stored));
-  }
-  EXPECT_TRUE(in.ok() && in.at_end());
-  return backends;
-}
+using testing::stream_backends;
 
 TEST(LogCodec, MaxModeCodesSomeStreamsWithCmAndRoundTrips) {
   const Bytes input = testing::to_bytes(testing::structured_log(2000, 21));

@@ -17,7 +17,8 @@ Status limit_error(std::uint64_t need, const DecodeLimits& limits) {
 // Decodes the coded stream into output (the block, or its text transform). With the SSM input,
 // the payload starts with its header, and the input's memory counts against memory_limit.
 Status decode_stream(const cm::Params& p, ByteSpan payload, MutableByteSpan output,
-                     std::uint64_t memory_limit, unsigned threads) {
+                     std::uint64_t memory_limit, unsigned threads,
+                     cm::SideContexts* side = nullptr) {
   std::unique_ptr<cm::SsmInput> ssm;
   if (p.ssm) {
     ByteReader in(payload);
@@ -30,7 +31,7 @@ Status decode_stream(const cm::Params& p, ByteSpan payload, MutableByteSpan outp
   }
   // The model reads back the bytes already decoded, which are written to output as they come.
   KOLMO_ASSIGN_OR_RETURN(auto model,
-                         cm::Model::create(p, output.data(), memory_limit, std::move(ssm)));
+                         cm::Model::create(p, output.data(), memory_limit, std::move(ssm), side));
   cm::Model& m = *model;
   BinaryDecoder dec(payload);
   for (std::uint8_t& out : output) {
@@ -83,6 +84,22 @@ Status decode_cm_block(ByteSpan params, ByteSpan payload, MutableByteSpan output
   }
   if (p.text_transform) return decode_transformed(p, payload, output, limits);
   return decode_stream(p, payload, output, limits.memory_bytes, limits.threads);
+}
+
+Status decode_cm_side_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
+                            const DecodeLimits& limits, cm::SideContexts& side) {
+  KOLMO_ASSIGN_OR_RETURN(const cm::Params p, cm::parse_params(params));
+  if (p.text_transform || p.ssm) return corrupt_data("cm side-context block with transform or SSM");
+  if (!cm::side_contexts_fit(p.level, side.count())) {
+    return corrupt_data("cm side-context block at a level without room for them");
+  }
+  const std::uint64_t need = cm::model_memory_bytes(p, side.count());
+  if (need > limits.memory_bytes) return limit_error(need, limits);
+  if (output.empty()) {
+    if (!payload.empty()) return corrupt_data("cm block of 0 bytes has a payload");
+    return ok_status();
+  }
+  return decode_stream(p, payload, output, limits.memory_bytes, limits.threads, &side);
 }
 
 }  // namespace kolmo

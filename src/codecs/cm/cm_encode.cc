@@ -19,6 +19,20 @@ constexpr int kCmDefaultLevel = 5;
 // so blocks stay at 4 MiB (engine at most about 0.95 GB, beside level 9's 0.67 GB).
 constexpr std::uint64_t kSsmBlockSize = std::uint64_t{4} << 20;
 
+// Codes every bit of input with the model's predictions, appending the coder's bytes to payload.
+void code_bytes(cm::Model& m, ByteSpan input, Bytes& payload) {
+  BinaryEncoder enc(payload);
+  for (const std::uint8_t byte : input) {
+    for (int i = 7; i >= 0; --i) {
+      const int bit = (byte >> i) & 1;
+      enc.encode(bit, m.predict());
+      m.update(bit);
+    }
+    m.end_byte();
+  }
+  enc.finish();
+}
+
 // What the options ask for beyond the level.
 struct SsmOption {
   bool on = false;
@@ -96,17 +110,7 @@ class CmEncoder final : public BlockEncoder {
     KOLMO_ASSIGN_OR_RETURN(auto model, cm::Model::create(params, input.data(),
                                                          std::numeric_limits<std::uint64_t>::max(),
                                                          std::move(ssm)));
-    BinaryEncoder enc(payload);
-    cm::Model& m = *model;
-    for (const std::uint8_t byte : input) {
-      for (int i = 7; i >= 0; --i) {
-        const int bit = (byte >> i) & 1;
-        enc.encode(bit, m.predict());
-        m.update(bit);
-      }
-      m.end_byte();
-    }
-    enc.finish();
+    code_bytes(*model, input, payload);
     return ok_status();
   }
 
@@ -160,6 +164,22 @@ Expected<std::string_view> parse_ssm_items(std::string_view options, SsmOption& 
 }
 
 }  // namespace
+
+Status encode_cm_side_block(int level, ByteSpan input, cm::SideContexts& side, EncodedBlock& out) {
+  if (level < 1 || level > 9 || !cm::side_contexts_fit(level, side.count())) {
+    return invalid_argument("cm side contexts: no room at level " + std::to_string(level));
+  }
+  const cm::Params params = cm::params_for(level, input.size());
+  out.params = cm::serialize_params(params);
+  out.payload.clear();
+  if (input.empty()) return ok_status();
+  KOLMO_ASSIGN_OR_RETURN(auto model, cm::Model::create(params, input.data(),
+                                                       std::numeric_limits<std::uint64_t>::max(),
+                                                       nullptr, &side));
+  out.payload.reserve(input.size() / 3 + 16);
+  code_bytes(*model, input, out.payload);
+  return ok_status();
+}
 
 Expected<std::unique_ptr<BlockEncoder>> make_cm_encoder(std::string_view options, int level) {
   SsmOption ssm;

@@ -133,10 +133,10 @@ constexpr int kSsmRate = 16;  // the SSM inputs' mixer rate (16 = the level's ba
 
 }  // namespace
 
-std::uint64_t model_memory_bytes(const Params& p) {
+std::uint64_t model_memory_bytes(const Params& p, int side_contexts) {
   const LevelConfig c = level_config(p.level);
   const LearningConfig l = learning_config(p.level);
-  const int contexts = context_count(c);
+  const int contexts = context_count(c) + side_contexts;
   std::uint64_t bytes = (std::uint64_t{16} << p.hash_bits) + kOrder1Bytes + kOrder2Bytes +
                         (std::uint64_t{4} << p.match_bits);
   bytes += static_cast<std::uint64_t>(contexts) * 256 * 4 + (256 + 64) * 4;  // adaptive maps
@@ -151,33 +151,45 @@ std::uint64_t model_memory_bytes(const Params& p) {
   return bytes + sizeof(Model);
 }
 
-Model::Model(const Params& p, const std::uint8_t* history)
+bool side_contexts_fit(int level, int side) {
+  return side >= 0 && side <= SideContexts::kMaxSideContexts &&
+         context_count(level_config(level)) + side <= kMaxLevelContexts;
+}
+
+Model::Model(const Params& p, const std::uint8_t* history, SideContexts* side)
     : params_(p),
       config_(level_config(p.level)),
       learning_(learning_config(p.level)),
       lt_(logistic_tables()),
       states_(state_table()),
-      history_(history) {
+      history_(history),
+      side_(side) {
   for (int k = 0; k < kContextKinds; ++k) {
     if (has_context(config_, static_cast<ContextKind>(k)) && contexts_ < kMaxContexts) {
       order_rank_[contexts_] = order_rank(static_cast<ContextKind>(k));
       kinds_[contexts_++] = static_cast<ContextKind>(k);
     }
   }
+  if (side_ != nullptr) add_side_kinds();
 }
 
 Expected<std::unique_ptr<Model>> Model::create(const Params& p, const std::uint8_t* history,
                                                std::uint64_t memory_limit,
-                                               std::unique_ptr<SsmInput> ssm) {
+                                               std::unique_ptr<SsmInput> ssm,
+                                               SideContexts* side) {
   if (p.ssm != (ssm != nullptr)) {
     return invalid_argument("cm model: the SSM input does not match the params");
   }
-  const std::uint64_t need = model_memory_bytes(p);
+  const int side_count = side != nullptr ? side->count() : 0;
+  if (side != nullptr && (side_count < 1 || !side_contexts_fit(p.level, side_count))) {
+    return invalid_argument("cm model: no room for the side contexts at this level");
+  }
+  const std::uint64_t need = model_memory_bytes(p, side_count);
   if (need > memory_limit) {
     return limit_exceeded("cm model needs " + std::to_string(need) + " bytes, limit is " +
                           std::to_string(memory_limit));
   }
-  std::unique_ptr<Model> m(new (std::nothrow) Model(p, history));
+  std::unique_ptr<Model> m(new (std::nothrow) Model(p, history, side));
   bool allocated = false;
   try {  // the maps and the mixer are std::vectors: an exhausted heap is an error, not an abort
     allocated = m != nullptr && m->allocate();
@@ -186,6 +198,11 @@ Expected<std::unique_ptr<Model>> Model::create(const Params& p, const std::uint8
   }
   if (!allocated) {
     return limit_exceeded("cm model: cannot allocate " + std::to_string(need) + " bytes");
+  }
+  if (side != nullptr) {
+    std::uint64_t first[SideContexts::kMaxSideContexts] = {};
+    side->start(first);
+    m->set_side_hashes(first);
   }
   m->select_slots(0);
   m->ssm_ = std::move(ssm);
@@ -630,6 +647,7 @@ void Model::end_byte() {
   if (config_.run_model) update_runs(byte);
   if (ssm_ != nullptr) ssm_->end_byte(byte);
   hash_contexts();
+  if (side_ != nullptr) next_side_contexts(byte);
   if (config_.run_model) {
     for (int i = 0; i < contexts_; ++i) {
       run_[i] = &run_table_[(context_hash_[i] >> 8) & run_mask_];

@@ -15,6 +15,7 @@
 #include "codecs/cm/cm_learning.h"
 #include "codecs/cm/cm_memory.h"
 #include "codecs/cm/cm_params.h"
+#include "codecs/cm/cm_side_contexts.h"
 #include "codecs/cm/cm_ssm_input.h"
 #include "codecs/cm/cm_word_state.h"
 #include "kolmo/status.h"
@@ -22,18 +23,20 @@
 namespace kolmo::cm {
 
 // Heap memory of a model with these parameters; DecodeLimits::memory_bytes is checked against
-// it before anything is allocated.
-std::uint64_t model_memory_bytes(const Params& p);
+// it before anything is allocated. side_contexts: a SideContexts provider's count (0: none).
+std::uint64_t model_memory_bytes(const Params& p, int side_contexts = 0);
 
 class Model {
  public:
   // history: the block being coded; the model reads history[0 .. bytes coded) only (the decoder
   // writes each byte there before end_byte()). Fails with kLimitExceeded when the model would
   // exceed memory_limit or an allocation fails. ssm: the SSM input when p.ssm (its memory is
-  // counted by whoever built it), else null.
+  // counted by whoever built it), else null. side: extra contexts per byte (cm_side_contexts.h;
+  // it must outlive the model), or null for the level's model alone.
   static Expected<std::unique_ptr<Model>> create(const Params& p, const std::uint8_t* history,
                                                  std::uint64_t memory_limit,
-                                                 std::unique_ptr<SsmInput> ssm = nullptr);
+                                                 std::unique_ptr<SsmInput> ssm = nullptr,
+                                                 SideContexts* side = nullptr);
 
   std::uint32_t predict();  // P(next bit == 1), 16 bits, within [kMinP, 65536 - kMinP]
   void update(int bit);
@@ -43,7 +46,7 @@ class Model {
   static constexpr int kMaxContexts = kMaxLevelContexts;
   static constexpr std::uint32_t kMinP = 16;
 
-  Model(const Params& p, const std::uint8_t* history);
+  Model(const Params& p, const std::uint8_t* history, SideContexts* side);
   bool allocate();
   void select_slots(std::uint32_t line);
   void update_word(std::uint8_t byte);
@@ -70,6 +73,10 @@ class Model {
   void add_ssm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
   void add_ssm_inputs();
   std::uint32_t refine_with_ssm(int st, std::uint32_t p);
+  // The side provider's hooks (cm_side_contexts.cc): its contexts follow the level's.
+  void add_side_kinds();
+  void set_side_hashes(const std::uint64_t* side);
+  void next_side_contexts(std::uint8_t byte);
 
   const Params params_;
   const LevelConfig config_;
@@ -88,6 +95,8 @@ class Model {
   NibbleTable hashed_;
   std::uint32_t* match_index_ = nullptr;
   std::unique_ptr<SsmInput> ssm_;
+  SideContexts* side_ = nullptr;
+  int side_first_ = 0;  // index of the first side context (after the level's)
   Apm ssm_apm_;
 
   ContextKind kinds_[kMaxContexts] = {};

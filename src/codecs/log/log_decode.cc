@@ -6,11 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "codecs/cm/cm_decode.h"
 #include "codecs/log/log_backend.h"
 #include "codecs/log/log_column_decode.h"
 #include "codecs/log/log_decoded_block.h"
 #include "codecs/log/log_dictionary.h"
 #include "codecs/log/log_format.h"
+#include "codecs/log/log_side_contexts.h"
 
 namespace kolmo {
 namespace {
@@ -116,6 +118,53 @@ Status rebuild(const Layout& layout, std::vector<DecodedColumn>& columns, const 
   return ok_status();
 }
 
+// The raw stream of a side-information block (kBackendCmSide), read before the streams it
+// depends on and decoded after them.
+struct SideRecord {
+  bool present = false;
+  std::uint64_t raw_size = 0;
+  ByteSpan stored;
+};
+
+Status read_side_record(ByteReader& in, std::uint64_t raw_size_limit, SideRecord& side) {
+  (void)in.u8();
+  side.raw_size = in.varint_at_most(raw_size_limit, "log stream size");
+  const std::uint64_t stored_size = in.varint_at_most(in.remaining(), "log stored stream size");
+  side.stored = in.bytes(static_cast<std::size_t>(stored_size));
+  KOLMO_RETURN_IF_ERROR(in.status());
+  if (side.raw_size == 0) return corrupt_data("log: empty side-information stream");
+  if (side.stored.empty() || side.stored[0] + std::size_t{1} > side.stored.size()) {
+    return corrupt_data("log: side-information stream without its cm parameters");
+  }
+  side.present = true;
+  return ok_status();
+}
+
+// Every line whole in the raw stream, decoded by cm with the side contexts of the block's
+// layout (header literals, templates, line ids), which then no longer apply: the lines are
+// rebuilt as raw lines. The block has no columns.
+Status decode_side_lines(const SideRecord& side, ByteReader& meta, DecodedBlock& block,
+                         const DecodeLimits& limits) {
+  if (!meta.at_end()) return corrupt_data("log: side-information block has column descriptions");
+  for (const Stream k : {kTextStream, kNumberStream, kIndexStream, kHeaderTextStream,
+                         kHeaderNumberStream, kHeaderIndexStream}) {
+    if (!block.streams[k].empty()) return corrupt_data("log: side-information block has column streams");
+  }
+  Layout& layout = block.layout;
+  std::vector<SideTemplate> templates;
+  templates.reserve(layout.templates.size());
+  for (const DecodedTemplate& t : layout.templates) templates.push_back({t.wild});
+  Bytes& raw = block.streams[kRawStream];
+  raw.assign(static_cast<std::size_t>(side.raw_size), 0);
+  LineSideContexts contexts(layout.literals, std::move(templates), layout.ids, raw.data());
+  const ByteSpan params = side.stored.subspan(1, side.stored[0]);
+  const ByteSpan payload = side.stored.subspan(1 + side.stored[0]);
+  KOLMO_RETURN_IF_ERROR(decode_cm_side_block(params, payload, raw, limits, contexts));
+  std::fill(layout.ids.begin(), layout.ids.end(), kIdRawLine);
+  layout.templates.clear();
+  return ok_status();
+}
+
 }  // namespace
 
 namespace logc {
@@ -147,8 +196,15 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   std::uint64_t used = output_size + (dictionary ? dictionary->memory_bytes() : 0);
   if (used > limits.memory_bytes) return limit_exceeded("log: the dictionary exceeds the memory limit");
   Bytes (&streams)[kStreamCount] = block.streams;
+  SideRecord side;
   for (std::size_t k = 0; k < kStreamCount; ++k) {
     Bytes& s = streams[k];
+    if (k == kRawStream && in.remaining() > 0 && payload[in.position()] == kBackendCmSide) {
+      KOLMO_RETURN_IF_ERROR(read_side_record(in, stream_limit, side));
+      used += side.raw_size;
+      if (used > limits.memory_bytes) return limit_exceeded("log: streams exceed the memory limit");
+      continue;
+    }
     const ByteSpan prime = dictionary ? dictionary->prime(k) : ByteSpan{};
     KOLMO_ASSIGN_OR_RETURN(s, read_stream(in, stream_limit, limits, prime));
     used += s.size();
@@ -172,6 +228,13 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   KOLMO_RETURN_IF_ERROR(read_ids(streams[kIdStream], static_cast<std::size_t>(lines), width, layout));
   if (streams[kEolStream].size() > 1 && streams[kEolStream].size() != lines) {
     return corrupt_data("log: terminator stream size mismatch");
+  }
+  if (side.present) {
+    used += LineSideContexts::memory_bytes(layout.templates.size());
+    if (used > limits.memory_bytes) return limit_exceeded("log: side contexts exceed the memory limit");
+    KOLMO_RETURN_IF_ERROR(decode_side_lines(side, meta, block, limits));
+    block.no_final_newline = (flags & kFlagNoFinalNewline) != 0;
+    return ok_status();
   }
 
   // Columns: header fields over lines with a header, then template slots. Each value but one

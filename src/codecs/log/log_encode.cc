@@ -6,11 +6,13 @@
 #include <cstdint>
 
 #include "codecs/cm/cm_encode.h"
+#include "codecs/cm/cm_side_contexts.h"
 #include "codecs/log/log_column_encode.h"
 #include "codecs/log/log_dictionary.h"
 #include "codecs/log/log_format.h"
 #include "codecs/log/log_options.h"
 #include "codecs/log/log_parse.h"
+#include "codecs/log/log_side_contexts.h"
 #include "codecs/o2/o2_model.h"
 #include "codecs/o2/o2_params.h"
 
@@ -33,13 +35,17 @@ void append_string(Bytes& out, std::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
-void write_templates(const ParsedLog& log, Bytes& meta, Bytes& text) {
+// shapes_only: constant tokens are written empty (code 1), for the side-information way, whose
+// model reads them from the template's previous line.
+void write_templates(const ParsedLog& log, Bytes& meta, Bytes& text, bool shapes_only = false) {
   append_varint(meta, log.templates.size());
   for (const Template& t : log.templates) {
     append_varint(meta, t.tokens.size());
     for (std::size_t i = 0; i < t.tokens.size(); ++i) {
       if (t.wild[i]) {
         append_varint(meta, 0);
+      } else if (shapes_only) {
+        append_varint(meta, 1);
       } else {
         append_varint(meta, t.tokens[i].size() + 1);
         text.insert(text.end(), t.tokens[i].begin(), t.tokens[i].end());
@@ -77,7 +83,9 @@ void write_columns(const ParsedLog& log, ColumnPolicy policy, StreamSet& streams
   }
 }
 
-void write_line_streams(const ParsedLog& log, StreamSet& streams) {
+// every_line_raw: every line whole in the raw stream (the side-information way), else only raw
+// lines and raw contents.
+void write_line_streams(const ParsedLog& log, StreamSet& streams, bool every_line_raw = false) {
   const bool wide = log.templates.size() + kFirstTemplateId > 256;
   streams.s[kMetaStream].push_back(wide ? 2 : 1);
   Bytes& ids = streams.s[kIdStream];
@@ -86,8 +94,8 @@ void write_line_streams(const ParsedLog& log, StreamSet& streams) {
     const std::uint32_t id = log.ids[i];
     ids.push_back(static_cast<std::uint8_t>(id));
     if (wide) ids.push_back(static_cast<std::uint8_t>(id >> 8));
-    const std::string_view text = id == kIdRawLine ? log.lines[i] : log.contents[i];
-    if (id <= kIdRawContent) {
+    const std::string_view text = id == kIdRawLine || every_line_raw ? log.lines[i] : log.contents[i];
+    if (id <= kIdRawContent || every_line_raw) {
       raw.insert(raw.end(), text.begin(), text.end());
       raw.push_back('\n');
     }
@@ -112,6 +120,44 @@ StreamSet build_streams(const ParsedLog& log, ColumnPolicy policy) {
   write_templates(log, meta, streams.s[kTemplateStream]);
   write_columns(log, policy, streams);
   return streams;
+}
+
+// The side-information way: meta (header literals, id width, template shapes; no columns), line
+// ids, terminators, and every line whole in the raw stream; the template-token stream is empty.
+StreamSet build_side_streams(const ParsedLog& log) {
+  StreamSet streams;
+  Bytes& meta = streams.s[kMetaStream];
+  append_varint(meta, log.header.fields());
+  for (const std::string& lit : log.header.literals) append_string(meta, lit);
+  write_line_streams(log, streams, true);
+  write_templates(log, meta, streams.s[kTemplateStream], true);
+  return streams;
+}
+
+// The raw stream of the side-information way, coded by cm with the lines' side contexts:
+// [kBackendCmSide][raw size][stored size][params length][cm params][cm payload].
+Status append_side_stream(Bytes& out, const ParsedLog& log, ByteSpan raw, int level) {
+  const std::vector<std::string_view> literals(log.header.literals.begin(), log.header.literals.end());
+  std::vector<SideTemplate> templates;
+  templates.reserve(log.templates.size());
+  for (const Template& t : log.templates) templates.push_back({t.wild});
+  LineSideContexts side(literals, std::move(templates), log.ids, raw.data());
+  EncodedBlock coded;
+  KOLMO_RETURN_IF_ERROR(encode_cm_side_block(level, raw, side, coded));
+  out.push_back(kBackendCmSide);
+  append_varint(out, raw.size());
+  append_varint(out, 1 + coded.params.size() + coded.payload.size());
+  out.push_back(static_cast<std::uint8_t>(coded.params.size()));
+  out.insert(out.end(), coded.params.begin(), coded.params.end());
+  out.insert(out.end(), coded.payload.begin(), coded.payload.end());
+  return ok_status();
+}
+
+// The cm level of the side-information way: the log's level, or the highest below it with room
+// for the side contexts (level 9 already models kMaxLevelContexts contexts).
+int side_level(int level) {
+  while (level > 1 && !cm::side_contexts_fit(level, cm::SideContexts::kMaxSideContexts)) --level;
+  return level;
 }
 
 // Bytes of the streams under a quick backend: the yardstick for choosing a header.
@@ -222,34 +268,90 @@ class LogEncoder final : public BlockEncoder {
     return write_payload(input, chosen->log, chosen->streams, dict, scratch, out.payload);
   }
 
-  // log:max codes the block as columns or with every line whole in the raw stream, as a text
-  // model sees it: on the Loghub samples cm's contexts across the fields of a line beat the
-  // columns on 14 of 16 (docs/log.md, "log:max: columns or whole lines"). Both are coded on the
-  // block's first kMaxTrialBytes (all of a small block, whose smaller payload is then kept), and
-  // only the winner on the rest. The decoder reads either.
+  // log:max codes the block in up to three ways and keeps the smallest: as columns; with every
+  // line whole in the raw stream, as a text model sees it (on the Loghub samples cm's contexts
+  // across the fields of a line beat the columns on 14 of 16); and whole lines again, but coded
+  // by cm with each line's template as side information (docs/log.md, "log:max with template
+  // side information"). All are coded on the block's first kMaxTrialBytes (all of a small
+  // block, whose smallest payload is then kept), and only the winner on the rest. The decoder
+  // reads each.
+  enum class Way { kColumns, kWholeLines, kSideLines };
+
   Status encode_max(ByteSpan input, const Modelled& columns, const LogDictionary* dict,
                     ColumnPolicy policy, BackendScratch& scratch, Bytes& payload) const {
-    const HeaderFormat no_header{{""}};
     const ByteSpan sample = leading_lines(input, kMaxTrialBytes);
+    std::vector<Way> ways = {Way::kColumns, Way::kWholeLines};
+    if (options_.side_line_trial) ways.push_back(Way::kSideLines);
+    if (options_.only_side_lines) ways = {Way::kSideLines};
     if (sample.size() == input.size()) {
-      KOLMO_RETURN_IF_ERROR(write_payload(input, columns.log, columns.streams, dict, scratch, payload));
-      const Modelled whole = model(input, no_header, TemplateMethod::kNone, policy);
-      Bytes alternative;
-      KOLMO_RETURN_IF_ERROR(write_payload(input, whole.log, whole.streams, dict, scratch, alternative));
-      if (alternative.size() < payload.size()) payload = std::move(alternative);
-      return ok_status();
+      return write_smallest(input, columns, ways, dict, policy, scratch, payload);
     }
     const Modelled sample_columns = model(sample, columns.log.header, TemplateMethod::kOnline, policy);
-    const Modelled sample_whole = model(sample, no_header, TemplateMethod::kNone, policy);
-    Bytes a;
-    Bytes b;
-    KOLMO_RETURN_IF_ERROR(write_payload(sample, sample_columns.log, sample_columns.streams, dict, scratch, a));
-    KOLMO_RETURN_IF_ERROR(write_payload(sample, sample_whole.log, sample_whole.streams, dict, scratch, b));
-    if (a.size() <= b.size()) {
-      return write_payload(input, columns.log, columns.streams, dict, scratch, payload);
+    Way best = Way::kColumns;
+    std::size_t best_size = SIZE_MAX;
+    for (const Way w : ways) {
+      Bytes trial;
+      KOLMO_RETURN_IF_ERROR(write_way(w, sample, sample_columns, dict, policy, scratch, trial));
+      if (trial.size() < best_size) {
+        best_size = trial.size();
+        best = w;
+      }
     }
-    const Modelled whole = model(input, no_header, TemplateMethod::kNone, policy);
-    return write_payload(input, whole.log, whole.streams, dict, scratch, payload);
+    return write_way(best, input, columns, dict, policy, scratch, payload);
+  }
+
+  // Every way on the whole block; the smallest payload (the first of equals) is kept.
+  Status write_smallest(ByteSpan input, const Modelled& columns, const std::vector<Way>& ways,
+                        const LogDictionary* dict, ColumnPolicy policy, BackendScratch& scratch,
+                        Bytes& payload) const {
+    payload.clear();
+    bool first = true;
+    for (const Way w : ways) {
+      Bytes trial;
+      KOLMO_RETURN_IF_ERROR(write_way(w, input, columns, dict, policy, scratch, trial));
+      if (first || trial.size() < payload.size()) payload = std::move(trial);
+      first = false;
+    }
+    return ok_status();
+  }
+
+  // One way's payload of input; columns: its parse as columns (the side way reuses its header,
+  // templates and line ids).
+  Status write_way(Way w, ByteSpan input, const Modelled& columns, const LogDictionary* dict,
+                   ColumnPolicy policy, BackendScratch& scratch, Bytes& payload) const {
+    switch (w) {
+      case Way::kColumns:
+        return write_payload(input, columns.log, columns.streams, dict, scratch, payload);
+      case Way::kWholeLines: {
+        const Modelled whole = model(input, HeaderFormat{{""}}, TemplateMethod::kNone, policy);
+        return write_payload(input, whole.log, whole.streams, dict, scratch, payload);
+      }
+      case Way::kSideLines:
+        if (columns.log.lines.empty()) {  // no raw stream to code: the columns say it all
+          return write_payload(input, columns.log, columns.streams, dict, scratch, payload);
+        }
+        return write_side_payload(input, columns.log, dict, scratch, payload);
+    }
+    return ok_status();
+  }
+
+  // The side-information way: every stream as in write_payload but the raw stream, which holds
+  // every line and is coded by cm with the lines' side contexts.
+  Status write_side_payload(ByteSpan input, const ParsedLog& log, const LogDictionary* dict,
+                            BackendScratch& scratch, Bytes& p) const {
+    const StreamSet streams = build_side_streams(log);
+    append_varint(p, log.lines.size());
+    p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
+    for (std::size_t k = 0; k < kStreamCount; ++k) {
+      if (k == kRawStream) {
+        KOLMO_RETURN_IF_ERROR(append_side_stream(p, log, streams.s[k], side_level(options_.backends.cm_level)));
+        continue;
+      }
+      const ByteSpan prime = dict != nullptr ? dict->prime(k) : ByteSpan{};
+      KOLMO_RETURN_IF_ERROR(append_stream(
+          p, streams.s[k], backends_for(k, streams.s[k].size(), input.size()), scratch, prime));
+    }
+    return ok_status();
   }
 
   // The block's payload: line count, flags, then every stream under its backends.
@@ -320,8 +422,9 @@ class LogEncoder final : public BlockEncoder {
   std::uint64_t working_memory() const override {
     const std::uint64_t model =
         options_.backends.o2 ? o2::model_memory_bytes(o2::params_for_level(options_.backends.o2_level)) : 0;
-    // log:max's whole-line trial holds a second parse and stream set beside the columns'.
-    const std::uint64_t parses = options_.mode == EncoderMode::kMax && options_.whole_line_trial ? 6 : 4;
+    // log:max's whole-line trials hold a second parse and stream set beside the columns', and
+    // the side-information way one more stream set.
+    const std::uint64_t parses = options_.mode == EncoderMode::kMax && options_.whole_line_trial ? 7 : 4;
     return model + cm_memory() + parses * preferred_block_size();
   }
   std::string spec() const override { return log_options_spec(options_); }

@@ -40,6 +40,11 @@ enum Backend : std::uint8_t {
   kBackendCm = 4,    // the first byte is the cm params length, then the params (log:max)
   kBackendCount = 5,
 };
+// The raw stream only: every line of the block whole, coded by cm with per-byte contexts from
+// the line's id, the header literals and the template tokens (log_side_contexts.h), which the
+// decoder reads first; [params length u8][cm params][cm payload]. The block then has no columns.
+// Outside kBackendCount so that any other stream refuses it.
+constexpr std::uint8_t kBackendCmSide = 5;
 
 // The text, number and index streams of header columns (true) or template columns (false).
 inline Stream text_stream(bool header) { return header ? kHeaderTextStream : kTextStream; }

@@ -154,6 +154,9 @@ bool template_may_match(const std::vector<Piece>& pieces, std::string_view patte
 // Which templates can hold the pattern. The fits of one template's columns live only while it
 // is checked (a block may have millions of columns); the header fields' are computed once.
 std::vector<std::uint8_t> templates_that_may_match(const DecodedBlock& b, std::string_view pattern) {
+  // No template (a side-information block keeps its header literals but has no columns: every
+  // line is raw): nothing to prune.
+  if (b.layout.templates.empty()) return {};
   const PatternTables tables(pattern);
   const std::size_t fields = b.layout.literals.size() - 1;
   std::vector<ColumnFit> fits;

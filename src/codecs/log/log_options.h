@@ -3,7 +3,10 @@
 //   log:fast                 the same streams, zstd only (speed first)
 //   log:max                  the default's backends plus cm (ratio first; also levels 7-9)
 //   log:max,cm=N             cm at level N (1..9, default 5)
-//   log:max,columns          columns only (log:max also tries every line whole and keeps the smaller)
+//   log:max,columns          columns only (log:max also tries every line whole, plain and with the
+//                            template as cm side information, and keeps the smallest)
+//   log:max,noside           columns and plain whole lines only (no side-information trial)
+//   log:max,side             only the side-information way (tests and measurements)
 //   log:logzip[=1|2|3]       the Logzip method (IR level 1, 2 or 3, default 3), lzma backend
 //   ...,nodict               no dictionary frame, even for files of small blocks
 //   ...,format=<A> <B>: <Content>   a Loghub-style header format (must come last: it may hold ',')
@@ -35,6 +38,10 @@ struct LogOptions {
   BackendChoice backends;
   // log:max also codes the block with every line whole in the raw stream and keeps the smaller.
   bool whole_line_trial = true;
+  // ... and every line whole coded by cm with the line's template as side information
+  // (log_side_contexts.h); off with "noside", and with "columns".
+  bool side_line_trial = true;
+  bool only_side_lines = false;  // "side": that way alone (needs whole_line_trial)
   // Default mode: cm level 1 is also tried on the raw stream when it is small (log_encode.cc).
   bool cm_on_small_raw_stream = false;
   // Files of small blocks get a shared dictionary frame (log_dictionary.h); "nodict" turns it off.
