@@ -3,6 +3,7 @@
 // APM's update.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "codecs/cm/cm_config.h"
 #include "codecs/cm/cm_learning.h"
 #include "codecs/cm/cm_logistic.h"
+#include "codecs/cm/cm_memory.h"
 #include "codecs/cm/cm_model.h"
 #include "codecs/cm/cm_params.h"
 #include "codecs/cm/cm_state_table.h"
@@ -456,6 +458,98 @@ TEST(CmModel, Level9RoundTripsUnbalancedBracketsAndBrokenRepeats) {
   ASSERT_TRUE(cm_test::decode(block, out).ok());
   EXPECT_EQ(out, data);
   EXPECT_LT(block.payload.size(), data.size() / 2);
+}
+
+// ---- Round 8s: the SIMD mixer and huge-page tables (speed only: no output may change) ----
+
+// Restores the mixer's SIMD switch when a test ends, whatever it asserted.
+struct SimdSwitch {
+  explicit SimdSwitch(bool enabled) { Mixer::set_simd_enabled(enabled); }
+  ~SimdSwitch() { Mixer::set_simd_enabled(true); }
+};
+
+// A mixer of level-9-like shape (132 inputs: not a multiple of 8, so the SIMD loops' tails run;
+// three selectors with the weight-set boost, two final mixers) fed pseudo-random stretches and
+// bits; returns every stretch and probability it gave.
+std::vector<std::int64_t> mixer_trace(bool simd) {
+  const SimdSwitch simd_switch(simd);
+  constexpr int kInputs = 132;
+  std::vector<std::int32_t> initial(kInputs);
+  std::vector<int> rates(kInputs);
+  for (int i = 0; i < kInputs; ++i) {
+    initial[static_cast<std::size_t>(i)] = (i % 5) * 9000 - 18000;
+    rates[static_cast<std::size_t>(i)] = 4 + (i % 7) * 10;
+  }
+  Mixer m;
+  m.init(initial, {64, 64, 16}, 256, 24, rates, 8, 256 * 8, true);
+  m.set_adaptation(128, 128);
+  m.set_final_adaptation(64, 64);
+  std::uint32_t lcg = 12345;
+  auto next = [&lcg]() {
+    lcg = lcg * 1664525u + 1013904223u;
+    return lcg >> 8;
+  };
+  std::vector<std::int64_t> trace;
+  for (int bit = 0; bit < 4000; ++bit) {
+    for (int i = 0; i < kInputs; ++i) m.add(static_cast<int>(next() % 4095) - 2047);
+    m.select(0, next() % 64);
+    m.select(1, next() % 64);
+    m.select(2, next() % 16);
+    m.select_final(next() % 256);
+    m.select_final2(next() % (256 * 8));
+    trace.push_back(m.mix());
+    trace.push_back(m.last_p());
+    m.update(static_cast<int>(next() & 1));
+  }
+  return trace;
+}
+
+TEST(CmMixer, SimdAndScalarPathsGiveIdenticalOutputs) {
+  if (!Mixer::simd_available()) GTEST_SKIP() << "this CPU has no AVX2: only the scalar path runs";
+  const std::vector<std::int64_t> simd = mixer_trace(true);
+  const std::vector<std::int64_t> scalar = mixer_trace(false);
+  ASSERT_EQ(simd.size(), scalar.size());
+  EXPECT_EQ(simd, scalar);
+  // The inputs are noise: the weights must still have moved (the trace is not constant).
+  EXPECT_NE(simd[simd.size() - 1], simd[1]);
+}
+
+TEST(CmModel, SimdAndScalarMixersCodeIdenticalBlocks) {
+  if (!Mixer::simd_available()) GTEST_SKIP() << "this CPU has no AVX2: only the scalar path runs";
+  Bytes data = cm_test::generate_text(12000, 7);  // small: the scalar level 9 is slow under ASan
+  const Bytes noise = cm_test::random_bytes(1500, 11);
+  data.insert(data.end(), noise.begin(), noise.end());
+  for (const int level : {1, 5, 9}) {
+    EncodedBlock simd_block, scalar_block;
+    {
+      const SimdSwitch simd_switch(true);
+      simd_block = cm_test::encode(data, level);
+    }
+    {
+      const SimdSwitch simd_switch(false);
+      scalar_block = cm_test::encode(data, level);
+      Bytes out(data.size());  // the scalar decoder replays the SIMD encoder's block
+      ASSERT_TRUE(cm_test::decode(simd_block, out).ok()) << level;
+      EXPECT_EQ(out, data) << level;
+    }
+    EXPECT_EQ(simd_block.payload, scalar_block.payload) << "level " << level;
+  }
+}
+
+TEST(CmMemory, HugePageTablesAreAlignedZeroedAndWritable) {
+  ZeroedTable table;
+  constexpr std::uint64_t kBytes = (std::uint64_t{3} << 20) + 100;  // not a page multiple
+  ASSERT_TRUE(table.allocate(kBytes, ZeroedTable::kHugeFromFilled));
+  auto* bytes = table.as<std::uint8_t>();
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(bytes) % (std::uintptr_t{2} << 20), 0u);
+  EXPECT_EQ(bytes[0], 0);
+  EXPECT_EQ(bytes[kBytes - 1], 0);
+  bytes[0] = 1;
+  bytes[kBytes - 1] = 2;
+  EXPECT_EQ(bytes[0] + bytes[kBytes - 1], 3);
+  // A second allocation releases the first and starts zeroed again.
+  ASSERT_TRUE(table.allocate(4096));
+  EXPECT_EQ(table.as<std::uint8_t>()[0], 0);
 }
 
 }  // namespace

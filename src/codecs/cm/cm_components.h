@@ -7,10 +7,12 @@
 //   NibbleTable  - hashed bit-history slots, one 16-byte slot per (context, nibble prefix).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "codecs/cm/cm_logistic.h"
@@ -33,18 +35,32 @@ inline constexpr std::array<std::int32_t, 1024> kReciprocal = make_reciprocals()
 // running average) and settles at 1/(limit + 1.5).
 class AdaptiveMap {
  public:
+  // Throws std::bad_alloc when the entries cannot be allocated (as the vector it used to be did).
   void init(std::size_t contexts, int limit) {
-    entries_.assign(contexts, std::uint32_t{1} << 31);
+    const std::uint64_t bytes = std::uint64_t{contexts} * sizeof(std::uint32_t);
+    if (bytes >= ZeroedTable::kHugeFromFilled) {
+      // Large maps (level 9's node maps, read at random) on huge pages: fewer TLB misses.
+      small_.clear();
+      if (!large_.allocate(bytes, ZeroedTable::kHugeFromFilled)) throw std::bad_alloc();
+      entries_ = large_.as<std::uint32_t>();
+    } else {
+      small_.resize(contexts);
+      entries_ = small_.data();
+    }
+    std::fill_n(entries_, contexts, std::uint32_t{1} << 31);
+    size_ = contexts;
     limit_ = static_cast<std::uint32_t>(limit);
   }
   // Starts context i at probability p16 (used to seed bit-history maps from their counts).
   void seed(std::size_t i, std::uint32_t p16) { entries_[i] = p16 << 16; }
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return size_; }
 
   std::uint32_t p(std::size_t context) {
     current_ = &entries_[context];
     return *current_ >> 16;
   }
+  // Starts loading context's entry into the cache (for large maps read at random).
+  void prefetch(std::size_t context) const { __builtin_prefetch(&entries_[context]); }
   void update(int bit) {
     const std::uint32_t e = *current_;
     std::uint32_t n = e & 1023;
@@ -56,7 +72,10 @@ class AdaptiveMap {
   }
 
  private:
-  std::vector<std::uint32_t> entries_;
+  std::vector<std::uint32_t> small_;
+  ZeroedTable large_;
+  std::uint32_t* entries_ = nullptr;
+  std::size_t size_ = 0;
   std::uint32_t* current_ = nullptr;
   std::uint32_t limit_ = 1023;
 };
@@ -99,6 +118,14 @@ class Apm {
     low_ = base;
     low_bucket_ = bucket;
     return (value(base, bucket) * (4096 - w) + value(base + 1, bucket + 1) * w) >> 12;
+  }
+  // Starts loading a context's row (33 points, 66 bytes: up to two cache lines); a no-op for an
+  // APM never initialised.
+  void prefetch(std::size_t context) const {
+    if (table_ == nullptr) return;
+    const std::uint16_t* row = table_ + context * 33;
+    __builtin_prefetch(row);
+    __builtin_prefetch(row + 32);
   }
   void update(int bit) {
     const std::int32_t target = bit != 0 ? 65535 : 0;
@@ -161,10 +188,15 @@ class Mixer {
   void set_adaptation(int boost, int horizon);
   void set_final_adaptation(int boost, int horizon);
   void add(int x) { x_[n_++] = x; }
+  // Selecting a set also starts loading its weight row (and update count): the selectors run
+  // before the inputs are built, so that the large sparse tables load while they are.
   void select(int selector, std::uint32_t context) {
     const std::uint32_t set = offsets_[selector] + context;
-    chosen_[selector] = &weights_[static_cast<std::size_t>(set) * stride_];
+    std::int32_t* row = &weights_[static_cast<std::size_t>(set) * stride_];
+    chosen_[selector] = row;
     chosen_set_[selector] = set;
+    prefetch_bytes(row, static_cast<std::size_t>(stride_) * sizeof(std::int32_t));
+    boost_.prefetch(set);
   }
   void select_final(std::uint32_t context) { select_final_at(0, context); }
   void select_final2(std::uint32_t context) { select_final_at(1, context); }
@@ -172,11 +204,19 @@ class Mixer {
     Final& f = finals_[static_cast<std::size_t>(index)];
     f.chosen = &f.weights[context * kMaxSets];
     f.set = context;
+    prefetch_bytes(f.chosen, kMaxSets * sizeof(std::int32_t));
+    f.boost.prefetch(context);
   }
   // The mixed prediction as a stretch value; its 16-bit probability is last_p().
   int mix();
   std::uint32_t last_p() const { return p_; }
   void update(int bit);
+
+  // The first layer's dot products and updates run on AVX2 where the CPU has it (exact integer
+  // arithmetic: the same bits as the scalar loops). Tests switch it off to compare both paths;
+  // mixers initialised afterwards use the setting. simd_available(): the CPU has AVX2.
+  static void set_simd_enabled(bool enabled);
+  static bool simd_available();
 
  private:
   // Weight-set boost: per set, its updates so far (saturating); empty when off.
@@ -184,7 +224,15 @@ class Mixer {
     std::vector<std::uint16_t> counts;
     int boost = 0, horizon = 1;
     int scale(int err, std::uint32_t set);
+    void prefetch(std::uint32_t set) const {
+      if (!counts.empty()) __builtin_prefetch(&counts[set]);
+    }
   };
+  static void prefetch_bytes(const void* start, std::size_t bytes) {
+    const char* p = static_cast<const char*>(start);
+    for (std::size_t i = 0; i < bytes; i += 64) __builtin_prefetch(p + i);
+    __builtin_prefetch(p + bytes - 1);
+  }
   // A final (second-layer) mixer: weight sets of kMaxSets weights over the first layer's outputs.
   struct Final {
     std::vector<std::int32_t> weights;
@@ -202,11 +250,16 @@ class Mixer {
   }
   static void train(std::int32_t* w, const int* x, int n, int err, int rate, int half);
   void train_scaled(std::int32_t* w, int err) const;
+  void mix_sets();
+  void train_sets(int target);
+
+  bool simd_ = false;  // the AVX2 first layer (cm_mixer_simd.cc); chosen in init()
 
   int inputs_ = 0, stride_ = 0, sets_ = 0, rate_ = 0, final_rate_ = 0, n_ = 0;
   bool round_ = false;
   std::vector<std::int32_t> input_rates_;  // rate_ x per-input multiplier (16 = 1x)
-  std::unique_ptr<std::int32_t[]> weights_;
+  ZeroedTable weight_memory_;  // the first layer's weight rows (on huge pages when large)
+  std::int32_t* weights_ = nullptr;
   std::array<std::uint32_t, kMaxSets> offsets_{};
   std::array<std::int32_t*, kMaxSets> chosen_{};
   std::array<std::uint32_t, kMaxSets> chosen_set_{};
@@ -216,6 +269,7 @@ class Mixer {
   std::array<Final, kMaxFinals> finals_;
   int finals_count_ = 0;
   alignas(64) int x_[kMaxInputs] = {};
+  alignas(64) std::int32_t scaled_x_[kMaxInputs] = {};  // x * input rate, for the SIMD update
   int set_st_[kMaxSets] = {};
   std::uint32_t set_p_[kMaxSets] = {};
   std::uint32_t p_ = 32768;

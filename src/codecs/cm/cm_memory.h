@@ -10,13 +10,21 @@ namespace kolmo::cm {
 
 class ZeroedTable {
  public:
+  // Tables from this size on are asked for huge pages by default (a huge page costs 2 MiB of
+  // zeroing on first touch, so sparse small tables skip them).
+  static constexpr std::uint64_t kHugeFrom = std::uint64_t{8} << 20;
+  // For tables that are filled whole anyway (initial values written everywhere): the zeroing is
+  // paid regardless, and huge pages spare the TLB misses of reading them at random.
+  static constexpr std::uint64_t kHugeFromFilled = std::uint64_t{2} << 20;
+
   ZeroedTable() = default;
   ZeroedTable(const ZeroedTable&) = delete;
   ZeroedTable& operator=(const ZeroedTable&) = delete;
   ~ZeroedTable() { release(); }
 
-  // False when the OS refuses the mapping. The memory is page aligned.
-  bool allocate(std::uint64_t bytes);
+  // False when the OS refuses the mapping. The memory is page aligned; tables of huge_from bytes
+  // or more are aligned to 2 MiB and advised to use huge pages (a hint only).
+  bool allocate(std::uint64_t bytes, std::uint64_t huge_from = kHugeFrom);
   template <typename T>
   T* as() const {
     return static_cast<T*>(data_);

@@ -3,12 +3,21 @@
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
+#include <new>
+
+#include "codecs/cm/cm_mixer_simd.h"
 
 namespace kolmo::cm {
 
 namespace {
 constexpr std::int32_t kMaxWeight = std::int32_t{1} << 22;  // +-64.0
-}
+// The test switch of set_simd_enabled(); read by init(). (Set only while no mixer is built on
+// another thread: tests, single-threaded.)
+bool simd_enabled = true;
+}  // namespace
+
+void Mixer::set_simd_enabled(bool enabled) { simd_enabled = enabled; }
+bool Mixer::simd_available() { return simd::avx2_available(); }
 
 void Mixer::init(const std::vector<std::int32_t>& initial, const std::vector<int>& set_sizes,
                  int final_contexts, int rate, const std::vector<int>& input_rates,
@@ -19,10 +28,14 @@ void Mixer::init(const std::vector<std::int32_t>& initial, const std::vector<int
   rate_ = rate;
   final_rate_ = final_rate != 0 ? final_rate : rate;
   round_ = round_updates;
+  simd_ = simd_enabled && simd::avx2_available();
   input_rates_.assign(static_cast<std::size_t>(stride_), rate * 16);
   for (std::size_t i = 0; i < input_rates.size() && i < input_rates_.size(); ++i) {
     input_rates_[i] = rate * input_rates[i];
   }
+  // The SIMD update keeps x * rate in 32 bits: exact for stretch inputs (|x| < 2^15) while every
+  // rate is below 2^16 (levels use below 2^11).
+  for (const std::int32_t r : input_rates_) simd_ = simd_ && r < (1 << 16) && r > -(1 << 16);
   std::uint32_t total = 0;
   for (int s = 0; s < sets_; ++s) {
     offsets_[static_cast<std::size_t>(s)] = total;
@@ -32,7 +45,12 @@ void Mixer::init(const std::vector<std::int32_t>& initial, const std::vector<int
   std::vector<std::int32_t> row(static_cast<std::size_t>(stride_), 0);
   std::copy(initial.begin(), initial.end(), row.begin());
   total_sets_ = total;
-  weights_.reset(new std::int32_t[static_cast<std::size_t>(total) * row.size()]);
+  // Read at random (one row per selector per bit) and filled whole below: huge pages.
+  if (!weight_memory_.allocate(std::uint64_t{total} * row.size() * sizeof(std::int32_t),
+                               ZeroedTable::kHugeFromFilled)) {
+    throw std::bad_alloc();
+  }
+  weights_ = weight_memory_.as<std::int32_t>();
   for (std::size_t set = 0; set < total; ++set) {
     std::memcpy(&weights_[set * row.size()], row.data(), row.size() * sizeof(std::int32_t));
   }
@@ -82,12 +100,20 @@ int Mixer::Boost::scale(int err, std::uint32_t set) {
   return err * m16 / 16;
 }
 
-int Mixer::mix() {
+// The first layer: each selected set's dot product (AVX2 or scalar, the same sums).
+void Mixer::mix_sets() {
   const LogisticTables& lt = logistic_tables();
   for (int s = 0; s < sets_; ++s) {
-    set_st_[s] = dot(chosen_[static_cast<std::size_t>(s)], x_, inputs_);
+    const std::int32_t* w = chosen_[static_cast<std::size_t>(s)];
+    set_st_[s] = simd_ ? clamp_stretch(static_cast<int>(simd::dot_avx2(w, x_, inputs_) >> 16))
+                       : dot(w, x_, inputs_);
     set_p_[s] = squash(lt, set_st_[s]);
   }
+}
+
+int Mixer::mix() {
+  const LogisticTables& lt = logistic_tables();
+  mix_sets();
   if (sets_ == 1) {
     p_ = set_p_[0];
     return set_st_[0];
@@ -138,13 +164,31 @@ void Mixer::train_scaled(std::int32_t* w, int err) const {
   }
 }
 
+// The first layer's update. The SIMD path multiplies x by its rate once for all sets: the
+// product fits 32 bits (stretch inputs, rates below 2^16: see init()), and (x * rate) * err in
+// 64 bits is then the scalar path's step.
+void Mixer::train_sets(int target) {
+  if (simd_) {
+    for (int i = 0; i < inputs_; ++i) {
+      scaled_x_[i] = x_[i] * input_rates_[static_cast<std::size_t>(i)];
+    }
+  }
+  const std::int64_t half = round_ ? (std::int64_t{1} << 23) : 0;
+  for (int s = 0; s < sets_; ++s) {
+    std::int32_t* w = chosen_[static_cast<std::size_t>(s)];
+    const int err = boost_.scale(target - static_cast<int>(set_p_[s]),
+                                 chosen_set_[static_cast<std::size_t>(s)]);
+    if (simd_) {
+      simd::train_avx2(w, scaled_x_, inputs_, err, half, kMaxWeight);
+    } else {
+      train_scaled(w, err);
+    }
+  }
+}
+
 void Mixer::update(int bit) {
   const int target = bit != 0 ? 65536 : 0;
-  for (int s = 0; s < sets_; ++s) {
-    const int err = target - static_cast<int>(set_p_[s]);
-    train_scaled(chosen_[static_cast<std::size_t>(s)],
-                 boost_.scale(err, chosen_set_[static_cast<std::size_t>(s)]));
-  }
+  train_sets(target);
   if (sets_ == 1) {
     n_ = 0;
     return;

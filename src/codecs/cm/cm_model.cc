@@ -266,9 +266,17 @@ bool Model::allocate() {
 }
 
 // Points every context at its slot for the coming nibble. line: 0 for the first nibble, the
-// bit-tree node after four bits (16..31) for the second.
+// bit-tree node after four bits (16..31) for the second. The hashed contexts' lines are all
+// prefetched first, so that their cache misses overlap. (Prefetching both candidate lines of the
+// second nibble a bit earlier, after the third bit, bought nothing measurable: round 8s.)
 void Model::select_slots(std::uint32_t line) {
   const std::uint32_t direct_line = line == 0 ? 0 : line - 15;  // 0..16
+  std::uint32_t hashes[kMaxContexts];
+  for (int i = 0; i < contexts_; ++i) {
+    hashes[i] = line == 0 ? context_hash_[i]
+                          : hash_to_32(context_hash_[i] + (std::uint64_t{line} << 32));
+    if (kinds_[i] != kOrder1 && kinds_[i] != kOrder2) hashed_.prefetch(hashes[i]);
+  }
   for (int i = 0; i < contexts_; ++i) {
     switch (kinds_[i]) {
       case kOrder1:
@@ -278,11 +286,7 @@ void Model::select_slots(std::uint32_t line) {
         slot_[i] = order2_memory_.as<std::uint8_t>() +
                    (static_cast<std::uint64_t>((c4_ & 0xffff) * 17 + direct_line) << 4);
         break;
-      default: {
-        const std::uint32_t h = line == 0 ? context_hash_[i]
-                                          : hash_to_32(context_hash_[i] + (std::uint64_t{line} << 32));
-        slot_[i] = hashed_.find(h);
-      }
+      default: slot_[i] = hashed_.find(hashes[i]);
     }
   }
 }
@@ -429,16 +433,18 @@ int Model::match_length_bucket() const {
   return 16 + static_cast<int>(extra < 15 ? extra : 15);
 }
 
+// The weight sets are selected before the inputs are built (selecting starts loading the rows,
+// which then overlaps the inputs' own cache misses; the order changes no bit).
 std::uint32_t Model::predict() {
+  const int seen = count_seen_and_prefetch();
+  select_weight_sets(seen, current_match_state());
+  select_sse_contexts();
   mixer_.add(stretch(lt_, order0_.p(c0_)));
-  int seen = 0;  // contexts whose node was visited before
-  longest_ = 0;
-  for (int i = 0; i < contexts_; ++i) add_context_inputs(i, seen);
+  for (int i = 0; i < contexts_; ++i) add_context_inputs(i);
   if (config_.run_model) add_run_inputs();
-  const int match_state = add_match_inputs();
+  (void)add_match_inputs();
   mixer_.add(kBias);
   if (ssm_ != nullptr) add_ssm_inputs();
-  select_weight_sets(seen, match_state);
   const int st = mixer_.mix();
   const std::uint32_t p = final_probability(st, mixer_.last_p());
   return ssm_ != nullptr ? refine_with_ssm(st, p) : p;
@@ -448,7 +454,7 @@ std::uint32_t Model::predict() {
 // of that scale. A node never seen in this context (state 0) gives 0 for the StateMap's inputs,
 // so that the mixer can tell "nothing known" from a learnt 50/50 (round 7c, enwik8 1 MB: -57 B at
 // level 9, -42 B at level 5); the node map still speaks: it has learnt what new nodes do there.
-void Model::add_context_inputs(int i, int& seen) {
+void Model::add_context_inputs(int i) {
   std::uint8_t* node = slot_[i] + nibble_;
   node_[i] = node;
   const std::uint32_t state = *node;
@@ -475,14 +481,30 @@ void Model::add_context_inputs(int i, int& seen) {
     mixer_.add((deterministic ? st : 0) >> 2);
     mixer_.add(node_st >> 2);
   }
-  ++seen;
-  if (order_rank_[i] > longest_) longest_ = order_rank_[i];
+}
+
+// What the selectors need before the inputs: the contexts whose node was visited before (state
+// not 0) and the longest order among them (longest_). Each context's node map entry is prefetched
+// on the way (level 9's node maps are far larger than the caches).
+int Model::count_seen_and_prefetch() {
+  int seen = 0;
+  longest_ = 0;
+  for (int i = 0; i < contexts_; ++i) {
+    const std::uint32_t state = slot_[i][nibble_];
+    if (config_.confidence_inputs) node_maps_[i].prefetch(node_map_index(state));
+    if (state == 0) continue;
+    ++seen;
+    if (order_rank_[i] > longest_) longest_ = order_rank_[i];
+  }
+  return seen;
 }
 
 // The node map's entry: (the last byte's top 3 bits, bit-tree node, state).
-std::size_t Model::node_map_index(std::uint32_t state) const {
+std::size_t Model::node_map_index(std::uint32_t state) const { return node_map_index(c0_, state); }
+
+std::size_t Model::node_map_index(std::uint32_t c0, std::uint32_t state) const {
   const std::uint32_t byte_class = (c4_ & 0xff) >> 5;
-  return (static_cast<std::size_t>(byte_class) * 256 + c0_) * 256 + state;
+  return (static_cast<std::size_t>(byte_class) * 256 + c0) * 256 + state;
 }
 
 // Two inputs: the match length's learnt reliability, and a fixed ramp in the length (so that the
@@ -501,6 +523,15 @@ int Model::add_match_inputs() {
   mixer_.add(stretch(lt_, p));
   const int strength = bucket * 64;
   mixer_.add(expected_bit_ != 0 ? strength : -strength);
+  return current_match_state();
+}
+
+// 0 without a match, else 2..7: length class x expected bit. Sets expected_bit_ (the selectors
+// read it before add_match_inputs() runs).
+int Model::current_match_state() {
+  const int bucket = match_length_bucket();
+  if (bucket == 0) return 0;
+  expected_bit_ = (history_[match_ptr_] >> (7 - bit_pos_)) & 1;
   return (bucket < 16 ? 1 : (bucket < 24 ? 2 : 3)) * 2 + expected_bit_;
 }
 
@@ -567,30 +598,48 @@ std::uint32_t Model::match_context() const {
   return bucket == 0 ? 0 : static_cast<std::uint32_t>(bucket * 2 + expected_bit_);
 }
 
+// The SSE stages' contexts (the bit-tree node; with the last byte; with the last two bytes,
+// hashed; ...), chosen before the inputs are built so that their rows are prefetched.
+void Model::select_sse_contexts() {
+  std::uint32_t* ctx = sse_context_;
+  ctx[0] = c0_;
+  if (config_.apms >= 2) ctx[1] = c0_ | ((c4_ & 0xff) << 8);
+  if (config_.apms >= 3) {
+    const std::uint64_t order2 = (c4_ & 0xffff) | (std::uint64_t{c0_} << 24);
+    ctx[2] = hash_to_32(order2) >> 16;
+  }
+  if (config_.match_sse) {
+    const std::uint64_t order3 = (c4_ & 0xffffff) | (std::uint64_t{c0_} << 24) | (1ull << 40);
+    ctx[3] = hash_to_32(order3) >> 16;
+    ctx[4] = match_context() * 256 + c0_;
+  }
+  if (learning_.shape_sse) ctx[5] = shape_node_context();
+  for (int k = 0; k < 6; ++k) apm_[k].prefetch(ctx[k]);
+}
+
 // The SSE chain: each stage maps the mixer's stretch to a probability in a context (the bit-tree
 // node; with the last byte; with the last two bytes, hashed) and is averaged with what came before.
 // (Measured on enwik8's first MB: stage 2 buys about 1.2 %, stage 3 about 0.2 %.)
 std::uint32_t Model::final_probability(int st, std::uint32_t p_mix) {
-  const std::uint32_t a0 = apm_[0].p(st, c0_);
+  const std::uint32_t* ctx = sse_context_;  // select_sse_contexts()
+  const std::uint32_t a0 = apm_[0].p(st, ctx[0]);
   std::uint32_t p = (p_mix + 3 * a0) >> 2;
   if (config_.apms >= 2) {
-    const std::uint32_t a1 = apm_[1].p(st, c0_ | ((c4_ & 0xff) << 8));
+    const std::uint32_t a1 = apm_[1].p(st, ctx[1]);
     p = (p + 3 * a1) >> 2;
   }
   if (config_.apms >= 3) {
-    const std::uint64_t order2 = (c4_ & 0xffff) | (std::uint64_t{c0_} << 24);
-    const std::uint32_t a2 = apm_[2].p(st, hash_to_32(order2) >> 16);
+    const std::uint32_t a2 = apm_[2].p(st, ctx[2]);
     p = (p + a2) >> 1;
   }
   if (config_.match_sse) {
-    const std::uint64_t order3 = (c4_ & 0xffffff) | (std::uint64_t{c0_} << 24) | (1ull << 40);
-    const std::uint32_t a3 = apm_[3].p(st, hash_to_32(order3) >> 16);
-    const std::uint32_t a4 = apm_[4].p(st, match_context() * 256 + c0_);
+    const std::uint32_t a3 = apm_[3].p(st, ctx[3]);
+    const std::uint32_t a4 = apm_[4].p(st, ctx[4]);
     p = (2 * p + a3 + a4) >> 2;
   }
   if (learning_.shape_sse) {
     // Weighted 1/4 (1/2: 67 B worse).
-    const std::uint32_t a5 = apm_[5].p(st, shape_node_context());
+    const std::uint32_t a5 = apm_[5].p(st, ctx[5]);
     p = (3 * p + a5) >> 2;
   }
   if (p < kMinP) p = kMinP;
@@ -605,6 +654,7 @@ void Model::update(int bit) {
   }
   if (config_.confidence_inputs) {
     for (int i = 0; i < contexts_; ++i) node_maps_[i].update(bit);
+    prefetch_next_node_maps(bit);
   }
   order0_.update(bit);
   if (config_.run_model) {
@@ -634,6 +684,18 @@ void Model::update(int bit) {
   }
 }
 
+// Within a nibble the next bit's node is in the same slot: its node map entries are prefetched
+// before the mixer's update, which then hides their latency. (At a nibble's end the slots change;
+// predict() prefetches them then.)
+void Model::prefetch_next_node_maps(int bit) {
+  if (bit_pos_ == 3 || bit_pos_ == 7) return;
+  const std::uint32_t next_nibble = (nibble_ << 1) | static_cast<std::uint32_t>(bit);
+  const std::uint32_t next_c0 = (c0_ << 1) | static_cast<std::uint32_t>(bit);
+  for (int i = 0; i < contexts_; ++i) {
+    node_maps_[i].prefetch(node_map_index(next_c0, slot_[i][next_nibble]));
+  }
+}
+
 void Model::end_byte() {
   const std::uint8_t byte = history_[position_];
   update_lines_and_indirect(byte);
@@ -652,6 +714,7 @@ void Model::end_byte() {
     for (int i = 0; i < contexts_; ++i) {
       run_[i] = &run_table_[(context_hash_[i] >> 8) & run_mask_];
       run_check_[i] = context_hash_[i] & 0xffff;
+      __builtin_prefetch(run_[i]);
     }
   }
   c0_ = 1;

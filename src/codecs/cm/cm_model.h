@@ -64,8 +64,13 @@ class Model {
   std::uint64_t wide_column_context() const;
   std::uint64_t line_word_context() const;
   int add_match_inputs();
-  void add_context_inputs(int i, int& seen);
+  void add_context_inputs(int i);
+  int count_seen_and_prefetch();
+  int current_match_state();
+  void prefetch_next_node_maps(int bit);
+  void select_sse_contexts();
   std::size_t node_map_index(std::uint32_t state) const;
+  std::size_t node_map_index(std::uint32_t c0, std::uint32_t state) const;
   void select_weight_sets(int seen, int match_state);
   void select_extra_finals();
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
@@ -110,6 +115,7 @@ class Model {
   AdaptiveMap order0_, match_map_;
   Mixer mixer_;
   Apm apm_[6];
+  std::uint32_t sse_context_[6] = {};  // per SSE stage, its context for this bit
 
   std::uint32_t c0_ = 1;      // bit-tree node of the current byte: 1, then 1 followed by its bits
   std::uint32_t nibble_ = 1;  // the same within the current nibble (1..15)
