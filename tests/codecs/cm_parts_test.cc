@@ -138,13 +138,39 @@ TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
   }
 }
 
+// Round 8r: only level 9 leaves out selectors of its own; the lower levels keep all of theirs, so
+// that their weight sets stay as in earlier rounds.
+TEST(CmLearningConfig, LevelsBelow9KeepEverySelector) {
+  for (int level = 1; level <= 8; ++level) {
+    EXPECT_EQ(learning_config(level).dropped_selectors, 0u) << level;
+  }
+}
+
+// With the SSM input every level learns as in round 7 (its engine needs the memory that round
+// 8r's selectors would take): no selector left out, none of round 8r's added.
+TEST(CmLearningConfig, SsmKeepsRound7Selectors) {
+  for (int level = 1; level <= 9; ++level) {
+    const LearningConfig l = learning_config(level, true);
+    EXPECT_EQ(l.dropped_selectors, 0u) << level;
+    EXPECT_EQ(l.extra_selectors & unsigned{kSelectMarkupNode}, 0u) << level;
+    EXPECT_EQ(l.extra_finals & unsigned{kFinalMarkupNode}, 0u) << level;
+    EXPECT_EQ(l.mixer_rate, learning_config(level).mixer_rate) << level;
+  }
+}
+
 TEST(CmLearningConfig, EveryLevelFitsTheMixersLimits) {
   for (int level = 1; level <= 9; ++level) {
     const LearningConfig l = learning_config(level);
     const int extra = __builtin_popcount(l.extra_selectors);
-    EXPECT_LE(level_config(level).mixer_selectors + extra, Mixer::kMaxSets) << level;
-    EXPECT_EQ(l.extra_selectors & ~unsigned{kSelectOrder2 | kSelectOrder3Node | kSelectShape}, 0u)
+    const int dropped = __builtin_popcount(l.dropped_selectors);
+    EXPECT_LE(level_config(level).mixer_selectors - dropped + extra, Mixer::kMaxSets) << level;
+    EXPECT_EQ(l.extra_selectors & ~unsigned{kSelectOrder2 | kSelectOrder3Node | kSelectShape |
+                                            kSelectMarkupNode},
+              0u)
         << level;
+    // Round 8r: only the level's own selectors can be left out, and at least one stays.
+    EXPECT_EQ(l.dropped_selectors >> level_config(level).mixer_selectors, 0u) << level;
+    EXPECT_LT(dropped, level_config(level).mixer_selectors) << level;
     for (int boost : {l.set_boost, l.final_boost}) {
       EXPECT_GE(boost, 0) << level;
       EXPECT_LT(boost, 512) << level;  // Mixer::set_adaptation's bound
@@ -156,7 +182,9 @@ TEST(CmLearningConfig, EveryLevelFitsTheMixersLimits) {
                        __builtin_popcount(l.extra_finals);
     EXPECT_LE(finals, Mixer::kMaxFinals) << level;
     EXPECT_GE(l.mixer_rate, 0) << level;
-    EXPECT_EQ(l.extra_finals & ~unsigned{kFinalShapeNode | kFinalShortShape}, 0u) << level;
+    EXPECT_EQ(l.extra_finals & ~unsigned{kFinalShapeNode | kFinalShortShape | kFinalMarkupNode},
+              0u)
+        << level;
   }
 }
 
@@ -233,10 +261,8 @@ TEST(CmMixer, ThirdFinalMixerLearnsAndIsDeterministic) {
 TEST(CmMixer, AddFinalReturnsConsecutiveIndices) {
   Mixer m;
   m.init({4000, 0}, {4, 4}, 16, 16, {}, 8, 0, true);
-  EXPECT_EQ(m.add_final(8), 1);
-  EXPECT_EQ(m.add_final(8), 2);
-  EXPECT_EQ(m.add_final(8), 3);
-  EXPECT_EQ(m.add_final(8), -1);  // Mixer::kMaxFinals (4) already
+  for (int k = 1; k < Mixer::kMaxFinals; ++k) EXPECT_EQ(m.add_final(8), k);
+  EXPECT_EQ(m.add_final(8), -1);  // Mixer::kMaxFinals already
 }
 
 // The text state of levels 5-9 (round 5a) after the bytes of text; the word hashes the model
@@ -439,8 +465,9 @@ TEST(CmMixer, FinalAdaptationSpeedsUpTheFinalMixers) {
 
 // Round 7a's level-9 state: the open-bracket stack (deeper than its 8 levels, closed more often
 // than opened, brackets of mixed kinds), wiki emphasis (quote runs of every length, headings),
-// the line's first word and the match's expected byte (long repeats that break off). Encoder
-// and decoder must replay them exactly.
+// the line's first word and the match's expected byte (long repeats that break off); round 8r's
+// selector and final mixer by the markup state x node read the same state. Encoder and decoder
+// must replay them exactly.
 TEST(CmModel, Level9RoundTripsUnbalancedBracketsAndBrokenRepeats) {
   std::string text;
   for (int i = 0; i < 12; ++i) text += "((([[{{<a";

@@ -167,7 +167,7 @@ class Mixer {
  public:
   static constexpr int kMaxInputs = 136;  // a multiple of 8 (the weight rows are padded to 8)
   static constexpr int kMaxSets = 11;
-  static constexpr int kMaxFinals = 4;  // final mixers, averaged in the stretch domain
+  static constexpr int kMaxFinals = 5;  // final mixers, averaged in the stretch domain
 
   // initial: each input's starting weight (16.16); set_sizes: the number of weight sets of each
   // selector; rate: learning rate (larger = faster).

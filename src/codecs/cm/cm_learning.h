@@ -11,6 +11,9 @@ enum ExtraSelector : unsigned {
   kSelectOrder3Node = 2,  // the last three bytes and the bit-tree node, hashed to 16 bits
   kSelectShape = 4,       // the shape of the recent bytes (8 class runs, WordState) and the
                           // bit-tree node, hashed to 16 bits (round 6)
+  kSelectMarkupNode = 8,  // round 8r: the two innermost open brackets and the depth, wiki emphasis,
+                          // the markup state, the last byte's top 3 bits, inside a word or not,
+                          // and the bit-tree node, hashed to 16 bits
 };
 
 // Extra final mixers (beside the level's one or two), one bit each, added in this order; all
@@ -18,6 +21,7 @@ enum ExtraSelector : unsigned {
 enum ExtraFinal : unsigned {
   kFinalShapeNode = 1,   // the shape (8 class runs) and the bit-tree node, hashed to 16 bits
   kFinalShortShape = 2,  // the last 3 shape symbols and the bit position (32,768 sets)
+  kFinalMarkupNode = 4,  // round 8r: the context of kSelectMarkupNode (markup state x node)
 };
 
 struct LearningConfig {
@@ -36,6 +40,15 @@ struct LearningConfig {
   unsigned extra_finals = 0;  // ExtraFinal bits
   // The first layer's rate (0: LevelConfig::mixer_rate; the final mixers keep their own).
   int mixer_rate = 0;
+  // Round 8r: the level's selectors left out, bit k: selector k of LevelConfig::mixer_selectors
+  // (0 = node x what is known, 1 = last byte x bit position, ... in Model::select_weight_sets).
+  unsigned dropped_selectors = 0;
+};
+
+// Selector indices of LevelConfig::mixer_selectors that round 8r leaves out at level 9.
+enum LevelSelector : unsigned {
+  kSelectorLastByteBit = 1,  // the last byte x bit position
+  kSelectorMatchBit = 6,     // the match length x expected bit x bit position
 };
 
 inline LearningConfig learning_config(int level) {
@@ -59,6 +72,29 @@ inline LearningConfig learning_config(int level) {
     // 206,288 B (docs/cm.md, round 7b).
     c.extra_finals = kFinalShapeNode | kFinalShortShape;
     c.mixer_rate = 12;
+    // Round 8r: out the two selectors whose leave-one-out was a gain (last byte x bit position
+    // -10 B, match x bit position -12 B on enwik8's first 300 KB; selector 0 and the seen-contexts
+    // selector still know the match state); in the markup state x node, also as a 5th final
+    // mixer (enwik8 1 MB: 204,653 -> 203,993 B for +1 % CPU; a 12th selector by the match's
+    // expected byte x node bought 93 B more for +12 % CPU, and the first layer at rate 10 lost
+    // 99 B). docs/cm.md, round 8r.
+    c.dropped_selectors = 1u << kSelectorLastByteBit | 1u << kSelectorMatchBit;
+    c.extra_selectors |= kSelectMarkupNode;
+    c.extra_finals |= kFinalMarkupNode;
+  }
+  return c;
+}
+
+// The level's learning with or without the SSM input (Params::ssm). With it, level 9 keeps round
+// 7's selectors and final mixers: round 8r's 65,536-set selector (36 MiB with its final mixer)
+// would take the worst case (a 4 MiB block of one token per byte: the engine's 1.27 GB beside
+// the model) past the 2 GiB decoder default.
+inline LearningConfig learning_config(int level, bool ssm) {
+  LearningConfig c = learning_config(level);
+  if (ssm) {
+    c.dropped_selectors = 0;
+    c.extra_selectors &= ~unsigned{kSelectMarkupNode};
+    c.extra_finals &= ~unsigned{kFinalMarkupNode};
   }
   return c;
 }

@@ -77,6 +77,7 @@ std::vector<int> extra_final_sizes(const LearningConfig& l) {
   std::vector<int> sizes;
   if ((l.extra_finals & kFinalShapeNode) != 0) sizes.push_back(65536);
   if ((l.extra_finals & kFinalShortShape) != 0) sizes.push_back(4096 * 8);
+  if ((l.extra_finals & kFinalMarkupNode) != 0) sizes.push_back(65536);
   return sizes;
 }
 
@@ -86,17 +87,22 @@ int input_count(const LevelConfig& c, int contexts) {
 
 std::vector<int> selector_sizes(const LevelConfig& c, const LearningConfig& l, int contexts) {
   // bit-tree node x what is known (match, else the longest order seen or the contexts seen)
-  std::vector<int> sizes = {256 * (c.select_by_order ? 11 : 8)};
-  if (c.mixer_selectors >= 2) sizes.push_back(256 * 8);  // last byte x bit position
-  if (c.mixer_selectors >= 3) sizes.push_back((contexts + 1) * 8 * 4);  // seen contexts x bit x match
-  if (c.mixer_selectors >= 4) sizes.push_back(256 * 8);  // the byte before last x bit position
-  if (c.mixer_selectors >= 5) sizes.push_back(4096 * 8);  // the last 3 class runs x bit position
-  if (c.mixer_selectors >= 6) sizes.push_back(36 * 8);   // markup state x bit
-  if (c.mixer_selectors >= 7) sizes.push_back(64 * 8);   // match length x expected bit x bit
-  if (c.mixer_selectors >= 8) sizes.push_back(65536);    // last byte x bit-tree node
+  std::vector<int> level = {256 * (c.select_by_order ? 11 : 8)};
+  if (c.mixer_selectors >= 2) level.push_back(256 * 8);  // last byte x bit position
+  if (c.mixer_selectors >= 3) level.push_back((contexts + 1) * 8 * 4);  // seen contexts x bit x match
+  if (c.mixer_selectors >= 4) level.push_back(256 * 8);  // the byte before last x bit position
+  if (c.mixer_selectors >= 5) level.push_back(4096 * 8);  // the last 3 class runs x bit position
+  if (c.mixer_selectors >= 6) level.push_back(36 * 8);   // markup state x bit
+  if (c.mixer_selectors >= 7) level.push_back(64 * 8);   // match length x expected bit x bit
+  if (c.mixer_selectors >= 8) level.push_back(65536);    // last byte x bit-tree node
+  std::vector<int> sizes;
+  for (std::size_t k = 0; k < level.size(); ++k) {
+    if ((l.dropped_selectors >> k & 1) == 0) sizes.push_back(level[k]);
+  }
   if ((l.extra_selectors & kSelectOrder2) != 0) sizes.push_back(65536);  // last two bytes
   if ((l.extra_selectors & kSelectOrder3Node) != 0) sizes.push_back(65536);  // order 3 x node
   if ((l.extra_selectors & kSelectShape) != 0) sizes.push_back(65536);  // shape x node
+  if ((l.extra_selectors & kSelectMarkupNode) != 0) sizes.push_back(65536);  // markup x node
   return sizes;
 }
 
@@ -135,7 +141,7 @@ constexpr int kSsmRate = 16;  // the SSM inputs' mixer rate (16 = the level's ba
 
 std::uint64_t model_memory_bytes(const Params& p, int side_contexts) {
   const LevelConfig c = level_config(p.level);
-  const LearningConfig l = learning_config(p.level);
+  const LearningConfig l = learning_config(p.level, p.ssm);
   const int contexts = context_count(c) + side_contexts;
   std::uint64_t bytes = (std::uint64_t{16} << p.hash_bits) + kOrder1Bytes + kOrder2Bytes +
                         (std::uint64_t{4} << p.match_bits);
@@ -159,7 +165,7 @@ bool side_contexts_fit(int level, int side) {
 Model::Model(const Params& p, const std::uint8_t* history, SideContexts* side)
     : params_(p),
       config_(level_config(p.level)),
-      learning_(learning_config(p.level)),
+      learning_(learning_config(p.level, p.ssm)),
       lt_(logistic_tables()),
       states_(state_table()),
       history_(history),
@@ -539,37 +545,52 @@ int Model::current_match_state() {
 // enwik8's first MB; together with the second layer they are the level-5 model's largest gain
 // after the word context.
 void Model::select_weight_sets(int seen, int match_state) {
-  const std::uint32_t bit = static_cast<std::uint32_t>(bit_pos_);
   // By bit-tree node and by how much is known: a match, else how many contexts were seen.
   const int known = config_.select_by_order ? (match_state > 0 ? 10 : longest_)
                                             : (match_state > 0 ? 7 : (seen > 6 ? 6 : seen));
-  mixer_.select(0, c0_ + 256 * static_cast<std::uint32_t>(known));
-  const int sets = config_.mixer_selectors;
-  if (sets >= 2) mixer_.select(1, (c4_ & 0xff) * 8 + bit);
-  if (sets >= 3) mixer_.select(2, (static_cast<std::uint32_t>(seen) * 8 + bit) * 4 +
-                                      static_cast<std::uint32_t>(match_state / 2));
-  if (sets >= 4) mixer_.select(3, ((c4_ >> 8) & 0xff) * 8 + bit);
-  // Round 6: the last 3 symbols of the shape (WordState), not the classes of the last 3 bytes:
-  // enwik8 1 MB at level 5 -0.26 % for no measurable CPU.
-  if (sets >= 5) mixer_.select(4, text_.short_shape() * 8 + bit);
-  if (sets >= 6) mixer_.select(5, markup() * 8 + bit);
-  if (sets >= 7) mixer_.select(6, match_context() * 8 + bit);
-  if (sets >= 8) mixer_.select(7, c0_ | ((c4_ & 0xff) << 8));
+  // The level's selectors in selector_sizes()'s order; those in dropped_selectors are skipped.
+  int next = 0;
+  for (int k = 0; k < config_.mixer_selectors; ++k) {
+    if ((learning_.dropped_selectors >> k & 1) == 0) {
+      mixer_.select(next++, level_selector_context(k, known, seen, match_state));
+    }
+  }
   // Round 5b: by the last two bytes (levels 5-9), and by order 3 with the node, hashed to 16 bits
   // (level 9). Sparse selectors like these pay once new weight sets learn fast (the boost in
   // cm_learning.h): enwik8 1 MB at level 9 -0.29 % and -0.11 %.
-  int next = sets;
-  if ((learning_.extra_selectors & kSelectOrder2) != 0) mixer_.select(next++, c4_ & 0xffff);
-  if ((learning_.extra_selectors & kSelectOrder3Node) != 0) {
+  const unsigned extra = learning_.extra_selectors;
+  if ((extra & kSelectOrder2) != 0) mixer_.select(next++, c4_ & 0xffff);
+  if ((extra & kSelectOrder3Node) != 0) {
     mixer_.select(next++, hash_to_32((c4_ & 0xffffff) | (std::uint64_t{c0_} << 24)) >> 16);
   }
-  if ((learning_.extra_selectors & kSelectShape) != 0) mixer_.select(next, shape_node_context());
+  if ((extra & kSelectShape) != 0) mixer_.select(next++, shape_node_context());
+  // Round 8r (level 9): the markup state with the node.
+  if ((extra & kSelectMarkupNode) != 0) mixer_.select(next, markup_node_context());
   const std::uint32_t by_known = c0_ + 256 * static_cast<std::uint32_t>(known);
   mixer_.select_final(config_.final_by_order ? by_known : c0_);
   if (config_.second_final_by_match) {
     mixer_.select_final2(c0_ + 256 * static_cast<std::uint32_t>(match_state));
   }
   select_extra_finals();
+}
+
+// The context of the level's selector k (0 .. LevelConfig::mixer_selectors - 1).
+std::uint32_t Model::level_selector_context(int k, int known, int seen, int match_state) const {
+  const std::uint32_t bit = static_cast<std::uint32_t>(bit_pos_);
+  switch (k) {
+    case 0: return c0_ + 256 * static_cast<std::uint32_t>(known);
+    case 1: return (c4_ & 0xff) * 8 + bit;
+    case 2:
+      return (static_cast<std::uint32_t>(seen) * 8 + bit) * 4 +
+             static_cast<std::uint32_t>(match_state / 2);
+    case 3: return ((c4_ >> 8) & 0xff) * 8 + bit;
+    // Round 6: the last 3 symbols of the shape (WordState), not the classes of the last 3 bytes:
+    // enwik8 1 MB at level 5 -0.26 % for no measurable CPU.
+    case 4: return text_.short_shape() * 8 + bit;
+    case 5: return markup() * 8 + bit;
+    case 6: return match_context() * 8 + bit;
+    default: return c0_ | ((c4_ & 0xff) << 8);
+  }
 }
 
 // Round 7b: the extra final mixers (LearningConfig::extra_finals), after the level's one or two:
@@ -581,8 +602,29 @@ void Model::select_extra_finals() {
     mixer_.select_final_at(index++, shape_node_context());
   }
   if ((learning_.extra_finals & kFinalShortShape) != 0) {
-    mixer_.select_final_at(index, text_.short_shape() * 8 + static_cast<std::uint32_t>(bit_pos_));
+    mixer_.select_final_at(index++, text_.short_shape() * 8 + static_cast<std::uint32_t>(bit_pos_));
   }
+  if ((learning_.extra_finals & kFinalMarkupNode) != 0) {
+    mixer_.select_final_at(index, markup_node_context());
+  }
+}
+
+// Round 8r: where the byte is in the wiki markup (the two innermost open brackets and their
+// depth, emphasis and headings, the [[ {{ < & state), what the last byte was (top 3 bits) and
+// whether a word is under way, with the bit-tree node, hashed to 16 bits. Text inside links,
+// templates, tags and bold spans is coded by differently weighted models (enwik8's first 300 KB
+// at level 9: -140 B as a 12th selector without the last two fields, -35 B more with them). Also
+// the 5th final mixer's context (12 B better there than without the last two fields).
+std::uint32_t Model::markup_node_context() const {
+  const std::uint64_t v = markup_state() | (std::uint64_t{(c4_ & 0xff) >> 5} << 20) |
+                          (std::uint64_t{word_ != 0} << 24) | (std::uint64_t{c0_} << 32);
+  return hash_to_32(v | (10ull << 48)) >> 16;
+}
+
+// The two innermost open brackets (4 bits), the depth (4 bits), the emphasis (3 bits) and the
+// markup state (0..35) in 20 bits.
+std::uint32_t Model::markup_state() const {
+  return (nest_ & 0xf) | ((nest_ >> 16) << 4) | (emphasis_ << 8) | (markup() << 12);
 }
 
 // The shape of the recent bytes (8 class runs) with the bit-tree node, hashed to 16 bits.

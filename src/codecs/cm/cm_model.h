@@ -72,7 +72,10 @@ class Model {
   std::size_t node_map_index(std::uint32_t state) const;
   std::size_t node_map_index(std::uint32_t c0, std::uint32_t state) const;
   void select_weight_sets(int seen, int match_state);
+  std::uint32_t level_selector_context(int k, int known, int seen, int match_state) const;
   void select_extra_finals();
+  std::uint32_t markup_state() const;
+  std::uint32_t markup_node_context() const;
   std::uint32_t final_probability(int st, std::uint32_t p_mix);
   // The SSM input's hooks (cm_ssm_input.h), kept apart from the rest of the model.
   void add_ssm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;

@@ -49,7 +49,7 @@ Expected<Params> parse_params(ByteSpan bytes) {
   if (bytes[0] != kParamsVersion) {
     return corrupt_data("cm parameters version " + std::to_string(bytes[0]) +
                         " is not readable here (this build reads version " +
-                        std::to_string(kParamsVersion) + "; versions 1-3 were earlier models)");
+                        std::to_string(kParamsVersion) + "; versions 1-4 were earlier models)");
   }
   Params p;
   p.level = bytes[1];

@@ -1,7 +1,7 @@
 // The cm block parameters: everything the decoder needs to rebuild the encoder's model. They are
 // stored in the block header, so one decoder reads every level.
 //
-// Layout (5 bytes): version (4), level 1..9 (which model components run: see level_config()),
+// Layout (5 bytes): version (5), level 1..9 (which model components run: see level_config()),
 // log2 of the hashed context slots (kMinHashBits..kMaxHashBits), log2 of the match model's
 // index entries (kMinMatchBits..kMaxMatchBits), flags: bit 0 the text transform of
 // cm_text_transform.h (the payload starts with the transformed size as a varint), bit 1 the SSM
@@ -20,7 +20,7 @@ namespace kolmo::cm {
 // Version 3: the transform byte; levels 5-9 start their mixer weights smaller and choose the first
 // weight set by the longest order seen; level 9 gained confidence inputs, two SSE stages, three text
 // contexts and two more mixer selectors.
-constexpr std::uint8_t kParamsVersion = 4;  // 4: round 7's model (3: rounds 3-6)
+constexpr std::uint8_t kParamsVersion = 5;  // 5: round 8's level 9 (4: round 7, 3: rounds 3-6)
 constexpr int kMinHashBits = 12, kMaxHashBits = 26;
 constexpr int kMinMatchBits = 10, kMaxMatchBits = 24;
 
