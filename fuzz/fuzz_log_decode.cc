@@ -9,7 +9,8 @@
 //    input bends); this reaches deep into the column decoder, which random bytes rarely do. The
 //    seeds use the zstd and lzma backends only: an o2 stream costs a fresh o2 model per decode
 //    (its page faults dominate tiny inputs), and fuzz_o2_decode covers that decoder; one seed is
-//    a side-information block (backend 5: every line whole, cm level 1 with the line contexts);
+//    a side-information block (backend 5: every line whole, cm level 1 with the line contexts),
+//    one a hybrid block (backend 6: header columns, contents by cm with the line contexts);
 //    The same payload is also searched by grep_log_block for a pattern cut from the seed's text:
 //    whenever the decode succeeds, grep must report exactly the lines a plain search finds.
 //    Some seeds are version-2 blocks with their dictionary (docs/log.md, "Dictionary frame");
@@ -52,14 +53,15 @@ Encoders* make_encoders(std::initializer_list<const char*> specs) {
 // Built once (never freed: they live as long as the process).
 const Encoders& round_trip_encoders() {
   static const Encoders* list = make_encoders(
-      {"", "fast", "logzip=1", "logzip=2", "logzip=3", "format=<A> <B>: <Content>", "max,cm=1,side"});
+      {"", "fast", "logzip=1", "logzip=2", "logzip=3", "format=<A> <B>: <Content>", "max,cm=1,side",
+       "max,cm=1,hybrid"});
   return *list;
 }
 
 const Encoders& seed_encoders() {
   static const Encoders* list = make_encoders(
       // (the last one also makes the version-2 seeds)
-      {"fast", "logzip=1", "logzip=2", "logzip=3", "max,cm=1,side",
+      {"fast", "logzip=1", "logzip=2", "logzip=3", "max,cm=1,side", "max,cm=1,hybrid",
        "fast,format=<A> <B> <C>: <Content>"});
   return *list;
 }

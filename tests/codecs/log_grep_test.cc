@@ -83,8 +83,9 @@ TEST(LogGrep, ReportsExactlyThePlainSearchResultInEveryMode) {
   const std::string text = testing::structured_log(3000, 7);
   std::vector<std::string> patterns = kPatterns;
   for (const std::string& p : random_substrings(text, 60, 1)) patterns.push_back(p);
-  // max,cm=1,side: every line whole with the header literals kept as side information.
-  for (const std::string mode : {"", "fast", "logzip=2", "logzip=3", "max,cm=1,side"}) {
+  // max,cm=1,side: every line whole with the header literals kept as side information;
+  // max,cm=1,hybrid: header columns, contents by cm with the side information.
+  for (const std::string mode : {"", "fast", "logzip=2", "logzip=3", "max,cm=1,side", "max,cm=1,hybrid"}) {
     const Coded coded(text, mode);
     for (const std::string& pattern : patterns) {
       EXPECT_EQ(log_grep(coded, pattern).lines, plain_grep(text, pattern))

@@ -1,7 +1,10 @@
 // log:max's third way: every line whole, coded by cm with the line's template as side information
-// (backend kBackendCmSide on the raw stream; docs/log.md "log:max with template side information").
+// (backend kBackendCmSide on the raw stream; docs/log.md "log:max with template side information"),
+// and its fourth, the hybrid: header fields as columns, every content by cm with the same side
+// information (backend kBackendCmSideContent; docs/log.md "log:max: the hybrid way").
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -34,25 +37,63 @@ Status decode(const EncodedBlock& block, Bytes& out, DecodeLimits limits = {}) {
   return log_codec().decode(block.params, block.payload, out, limits);
 }
 
-// Lines of a few templates with a header, plus the adversarial cases, through the side way alone.
-TEST(LogSideLines, GeneratedAndAdversarialLogsRoundTrip) {
+// Lines of a few templates with a header, plus the adversarial cases, through one way alone
+// ("side" or "hybrid"), whose backend the raw stream must have.
+void expect_round_trips_through(const std::string& way, std::uint8_t raw_backend) {
   std::vector<std::pair<std::string, Bytes>> cases = testing::adversarial_logs();
   cases.emplace_back("structured", testing::to_bytes(testing::structured_log(1500, 61)));
   cases.emplace_back("structured CRLF", testing::to_bytes(testing::structured_log(300, 62, "\r\n")));
   for (const auto& [name, input] : cases) {
-    for (const std::string mode : {"max,cm=1,side", "max,cm=5,side"}) {
-      if (mode == "max,cm=5,side" && input.size() > (64u << 10)) continue;  // time
+    for (const std::string& mode : {"max,cm=1," + way, "max,cm=5," + way}) {
+      if (mode == "max,cm=5," + way && input.size() > (64u << 10)) continue;  // time
       const EncodedBlock block = encode(input, mode);
       const std::vector<std::uint8_t> b = testing::stream_backends(block.payload);
       if (!input.empty()) {
         ASSERT_EQ(b.size(), std::size_t{logc::kStreamCount}) << name;
-        EXPECT_EQ(b[logc::kRawStream], logc::kBackendCmSide) << name;
+        EXPECT_EQ(b[logc::kRawStream], raw_backend) << name;
       }
       Bytes out(input.size(), 0xAA);
       const Status s = decode(block, out);
       ASSERT_TRUE(s.ok()) << name << " [" << mode << "]: " << s.to_string();
       EXPECT_EQ(out, input) << name << " [" << mode << "]";
     }
+  }
+}
+
+TEST(LogSideLines, GeneratedAndAdversarialLogsRoundTrip) {
+  expect_round_trips_through("side", logc::kBackendCmSide);
+}
+
+TEST(LogHybridLines, GeneratedAndAdversarialLogsRoundTrip) {
+  expect_round_trips_through("hybrid", logc::kBackendCmSideContent);
+}
+
+// The hybrid keeps the header as columns (its header streams hold the values, its raw stream
+// only the contents, so it is smaller than the side way's), and log:max keeps the smallest of
+// its four ways.
+TEST(LogHybridLines, HeaderFieldsAreColumnsAndLogMaxKeepsTheSmallest) {
+  const Bytes input = testing::to_bytes(testing::structured_log(2000, 70));
+  const EncodedBlock hybrid = encode(input, "max,cm=1,hybrid");
+  const EncodedBlock side = encode(input, "max,cm=1,side");
+  const std::vector<std::uint64_t> hybrid_raw = testing::stream_raw_sizes(hybrid.payload);
+  const std::vector<std::uint64_t> side_raw = testing::stream_raw_sizes(side.payload);
+  ASSERT_EQ(hybrid_raw.size(), std::size_t{logc::kStreamCount});
+  ASSERT_EQ(side_raw.size(), std::size_t{logc::kStreamCount});
+  EXPECT_GT(hybrid_raw[logc::kHeaderTextStream] + hybrid_raw[logc::kHeaderNumberStream] +
+                hybrid_raw[logc::kHeaderIndexStream], 0u);
+  EXPECT_LT(hybrid_raw[logc::kRawStream], side_raw[logc::kRawStream]);
+  for (const logc::Stream k : {logc::kTextStream, logc::kNumberStream, logc::kIndexStream}) {
+    EXPECT_EQ(hybrid_raw[k], 0u) << int{k};
+  }
+  const EncodedBlock best = encode(input, "max,cm=1");
+  const EncodedBlock noside = encode(input, "max,cm=1,noside");
+  EXPECT_LE(best.payload.size(), hybrid.payload.size());
+  EXPECT_LE(best.payload.size(), side.payload.size());
+  EXPECT_LE(best.payload.size(), noside.payload.size());
+  for (const EncodedBlock* block : {&hybrid, &best}) {
+    Bytes out(input.size());
+    ASSERT_TRUE(decode(*block, out).ok());
+    EXPECT_EQ(out, input);
   }
 }
 
@@ -85,14 +126,16 @@ TEST(LogSideLines, ContainerOutputIsTheSameForOneAndTwoThreads) {
   text += testing::structured_log(500, 65);
   const Bytes input = testing::to_bytes(text);
   CompressOptions opts;
-  opts.codec_spec = "log:max,cm=1,side";
   opts.block_size = 64 << 10;  // several blocks, with the file's dictionary
-  codec_test::expect_same_file_for_one_and_two_threads(input, opts);
+  for (const char* spec : {"log:max,cm=1,side", "log:max,cm=1,hybrid"}) {
+    opts.codec_spec = spec;
+    codec_test::expect_same_file_for_one_and_two_threads(input, opts);
+  }
 }
 
-TEST(LogSideLines, DamagedPayloadsFailCleanly) {
+void expect_damaged_payloads_fail_cleanly(const std::string& mode) {
   const Bytes input = testing::to_bytes(testing::structured_log(300, 66));
-  const EncodedBlock good = encode(input, "max,cm=1,side");
+  const EncodedBlock good = encode(input, mode);
   for (std::size_t cut = 0; cut < good.payload.size(); cut += 1 + good.payload.size() / 61) {
     EncodedBlock bad = good;
     bad.payload.resize(cut);
@@ -112,21 +155,44 @@ TEST(LogSideLines, DamagedPayloadsFailCleanly) {
   EXPECT_EQ(decode(good, out, DecodeLimits{100000}).code(), StatusCode::kLimitExceeded);
 }
 
+TEST(LogSideLines, DamagedPayloadsFailCleanly) { expect_damaged_payloads_fail_cleanly("max,cm=1,side"); }
+
+TEST(LogHybridLines, DamagedPayloadsFailCleanly) { expect_damaged_payloads_fail_cleanly("max,cm=1,hybrid"); }
+
 // The side backend is valid on the raw stream only: on any other stream an (older or current)
 // decoder refuses it as an unknown backend.
 TEST(LogSideLines, SideBackendOnAnotherStreamIsRefused) {
   const Bytes input = testing::to_bytes(testing::structured_log(100, 68));
-  EncodedBlock block = encode(input, "max,cm=1,side");
-  ByteReader in(block.payload);
-  (void)in.varint_at_most(UINT64_MAX, "lines");
-  (void)in.u8();
-  const std::size_t meta_backend = in.position();
-  ASSERT_NE(block.payload[meta_backend], logc::kBackendCmSide);
-  block.payload[meta_backend] = logc::kBackendCmSide;
-  Bytes out(input.size());
-  const Status s = decode(block, out);
-  EXPECT_EQ(s.code(), StatusCode::kCorruptData);
-  EXPECT_NE(s.to_string().find("unknown stream backend"), std::string::npos) << s.to_string();
+  for (const auto& [mode, backend] : {std::pair{"max,cm=1,side", logc::kBackendCmSide},
+                                      std::pair{"max,cm=1,hybrid", logc::kBackendCmSideContent}}) {
+    EncodedBlock block = encode(input, mode);
+    ByteReader in(block.payload);
+    (void)in.varint_at_most(UINT64_MAX, "lines");
+    (void)in.u8();
+    const std::size_t meta_backend = in.position();
+    ASSERT_NE(block.payload[meta_backend], backend);
+    block.payload[meta_backend] = backend;
+    Bytes out(input.size());
+    const Status s = decode(block, out);
+    EXPECT_EQ(s.code(), StatusCode::kCorruptData) << mode;
+    EXPECT_NE(s.to_string().find("unknown stream backend"), std::string::npos) << s.to_string();
+  }
+}
+
+// A hybrid block whose raw stream is relabelled as a side-information block (or the reverse)
+// is refused: the hybrid's header columns are not allowed in a side block, and a side block's
+// meta ends before the header column descriptions the hybrid needs.
+TEST(LogHybridLines, SideAndHybridBackendsAreNotInterchangeable) {
+  const Bytes input = testing::to_bytes(testing::structured_log(300, 71));
+  for (const auto& [mode, other] : {std::pair{"max,cm=1,hybrid", logc::kBackendCmSide},
+                                    std::pair{"max,cm=1,side", logc::kBackendCmSideContent}}) {
+    EncodedBlock block = encode(input, mode);
+    const std::optional<std::size_t> at = testing::stream_record_offset(block.payload, logc::kRawStream);
+    ASSERT_TRUE(at.has_value());
+    block.payload[*at] = other;
+    Bytes out(input.size());
+    EXPECT_FALSE(decode(block, out).ok()) << mode;
+  }
 }
 
 // The model uses the provider's contexts: a stream decoded with other side information (other
@@ -161,7 +227,8 @@ TEST(LogSideLines, DecodingNeedsTheSameSideInformation) {
 }
 
 TEST(LogSideLines, OptionsAndSpecs) {
-  for (const std::string spec : {"log:max,side", "log:max,noside", "log:max,cm=1,side"}) {
+  for (const std::string spec :
+       {"log:max,side", "log:max,noside", "log:max,cm=1,side", "log:max,hybrid", "log:max,cm=1,hybrid"}) {
     auto enc = make_encoder(spec, 0);
     ASSERT_TRUE(enc.ok()) << spec;
     EXPECT_EQ((*enc)->spec(), spec);

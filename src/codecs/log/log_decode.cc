@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -122,12 +123,13 @@ Status rebuild(const Layout& layout, std::vector<DecodedColumn>& columns, const 
 // depends on and decoded after them.
 struct SideRecord {
   bool present = false;
+  bool contents_only = false;  // kBackendCmSideContent: the hybrid way
   std::uint64_t raw_size = 0;
   ByteSpan stored;
 };
 
 Status read_side_record(ByteReader& in, std::uint64_t raw_size_limit, SideRecord& side) {
-  (void)in.u8();
+  side.contents_only = in.u8() == kBackendCmSideContent;
   side.raw_size = in.varint_at_most(raw_size_limit, "log stream size");
   const std::uint64_t stored_size = in.varint_at_most(in.remaining(), "log stored stream size");
   side.stored = in.bytes(static_cast<std::size_t>(stored_size));
@@ -142,12 +144,15 @@ Status read_side_record(ByteReader& in, std::uint64_t raw_size_limit, SideRecord
 
 // Every line whole in the raw stream, decoded by cm with the side contexts of the block's
 // layout (header literals, templates, line ids), which then no longer apply: the lines are
-// rebuilt as raw lines. The block has no columns.
+// rebuilt as raw lines. The block has no columns. A hybrid block (contents_only): the header
+// columns are already decoded, the raw stream holds contents (raw lines whole) decoded as lines
+// of no header field, and the lines are rebuilt as header + raw content.
 Status decode_side_lines(const SideRecord& side, ByteReader& meta, DecodedBlock& block,
                          const DecodeLimits& limits) {
   if (!meta.at_end()) return corrupt_data("log: side-information block has column descriptions");
   for (const Stream k : {kTextStream, kNumberStream, kIndexStream, kHeaderTextStream,
                          kHeaderNumberStream, kHeaderIndexStream}) {
+    if (side.contents_only && k >= kHeaderTextStream) continue;  // the hybrid's header columns
     if (!block.streams[k].empty()) return corrupt_data("log: side-information block has column streams");
   }
   Layout& layout = block.layout;
@@ -156,11 +161,16 @@ Status decode_side_lines(const SideRecord& side, ByteReader& meta, DecodedBlock&
   for (const DecodedTemplate& t : layout.templates) templates.push_back({t.wild});
   Bytes& raw = block.streams[kRawStream];
   raw.assign(static_cast<std::size_t>(side.raw_size), 0);
-  LineSideContexts contexts(layout.literals, std::move(templates), layout.ids, raw.data());
+  const std::string_view no_header[] = {std::string_view{}};
+  std::span<const std::string_view> literals = layout.literals;
+  if (side.contents_only) literals = no_header;
+  LineSideContexts contexts(literals, std::move(templates), layout.ids, raw.data());
   const ByteSpan params = side.stored.subspan(1, side.stored[0]);
   const ByteSpan payload = side.stored.subspan(1 + side.stored[0]);
   KOLMO_RETURN_IF_ERROR(decode_cm_side_block(params, payload, raw, limits, contexts));
-  std::fill(layout.ids.begin(), layout.ids.end(), kIdRawLine);
+  for (std::uint32_t& id : layout.ids) {
+    id = side.contents_only && id != kIdRawLine ? kIdRawContent : kIdRawLine;
+  }
   layout.templates.clear();
   return ok_status();
 }
@@ -199,7 +209,8 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   SideRecord side;
   for (std::size_t k = 0; k < kStreamCount; ++k) {
     Bytes& s = streams[k];
-    if (k == kRawStream && in.remaining() > 0 && payload[in.position()] == kBackendCmSide) {
+    if (k == kRawStream && in.remaining() > 0 &&
+        (payload[in.position()] == kBackendCmSide || payload[in.position()] == kBackendCmSideContent)) {
       KOLMO_RETURN_IF_ERROR(read_side_record(in, stream_limit, side));
       used += side.raw_size;
       if (used > limits.memory_bytes) return limit_exceeded("log: streams exceed the memory limit");
@@ -232,6 +243,8 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   if (side.present) {
     used += LineSideContexts::memory_bytes(layout.templates.size());
     if (used > limits.memory_bytes) return limit_exceeded("log: side contexts exceed the memory limit");
+  }
+  if (side.present && !side.contents_only) {
     KOLMO_RETURN_IF_ERROR(decode_side_lines(side, meta, block, limits));
     block.no_final_newline = (flags & kFlagNoFinalNewline) != 0;
     return ok_status();
@@ -242,7 +255,9 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   std::size_t header_lines = 0;
   for (const std::uint32_t id : layout.ids) header_lines += id != kIdRawLine ? 1 : 0;
   std::uint64_t values = header_lines * fields;
-  for (const DecodedTemplate& t : layout.templates) {
+  std::span<const DecodedTemplate> template_columns = layout.templates;
+  if (side.present) template_columns = {};  // a hybrid block: header columns only
+  for (const DecodedTemplate& t : template_columns) {
     std::size_t wild = 0;
     for (const auto w : t.wild) wild += w;
     values += std::uint64_t{t.lines} * wild;
@@ -257,6 +272,12 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   for (DecodedColumn& c : columns) KOLMO_RETURN_IF_ERROR(read_column(src, header_lines, c));
   if (src.text_pos != src.text.size() || !header_numbers.at_end() || !header_indices.at_end()) {
     return corrupt_data("log: header streams hold bytes no column used");
+  }
+  if (side.present) {  // the hybrid way: contents by cm, no template columns
+    block.arena = std::move(src.arena);
+    KOLMO_RETURN_IF_ERROR(decode_side_lines(side, meta, block, limits));
+    block.no_final_newline = (flags & kFlagNoFinalNewline) != 0;
+    return ok_status();
   }
   ByteReader numbers(streams[kNumberStream]);
   ByteReader indices(streams[kIndexStream]);

@@ -54,8 +54,8 @@ void write_templates(const ParsedLog& log, Bytes& meta, Bytes& text, bool shapes
   }
 }
 
-// Header field columns first, then every template's parameter slots in template order.
-void write_columns(const ParsedLog& log, ColumnPolicy policy, StreamSet& streams) {
+// Header field f over every line with a header, field after field.
+void write_header_columns(const ParsedLog& log, ColumnPolicy policy, StreamSet& streams) {
   const std::size_t fields = log.header.fields();
   const std::size_t n = log.lines.size();
   std::vector<std::string_view> values;
@@ -68,6 +68,13 @@ void write_columns(const ParsedLog& log, ColumnPolicy policy, StreamSet& streams
     write_column(values, policy, streams);
   }
   streams.header = false;
+}
+
+// Header field columns first, then every template's parameter slots in template order.
+void write_columns(const ParsedLog& log, ColumnPolicy policy, StreamSet& streams) {
+  write_header_columns(log, policy, streams);
+  const std::size_t n = log.lines.size();
+  std::vector<std::string_view> values;
   std::vector<std::vector<std::uint32_t>> lines_of(log.templates.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (log.ids[i] >= kFirstTemplateId) lines_of[log.ids[i] - kFirstTemplateId].push_back(static_cast<std::uint32_t>(i));
@@ -83,9 +90,13 @@ void write_columns(const ParsedLog& log, ColumnPolicy policy, StreamSet& streams
   }
 }
 
-// every_line_raw: every line whole in the raw stream (the side-information way), else only raw
-// lines and raw contents.
-void write_line_streams(const ParsedLog& log, StreamSet& streams, bool every_line_raw = false) {
+// What the raw stream holds: raw lines and raw contents (columns), every line whole (the
+// side-information way), or every line's content and raw lines whole (the hybrid way).
+enum class RawText { kUnmatched, kEveryLine, kEveryContent };
+
+void write_line_streams(const ParsedLog& log, StreamSet& streams, RawText what = RawText::kUnmatched) {
+  const bool every_line_raw = what == RawText::kEveryLine;
+  const bool every_content = what == RawText::kEveryContent;
   const bool wide = log.templates.size() + kFirstTemplateId > 256;
   streams.s[kMetaStream].push_back(wide ? 2 : 1);
   Bytes& ids = streams.s[kIdStream];
@@ -95,7 +106,7 @@ void write_line_streams(const ParsedLog& log, StreamSet& streams, bool every_lin
     ids.push_back(static_cast<std::uint8_t>(id));
     if (wide) ids.push_back(static_cast<std::uint8_t>(id >> 8));
     const std::string_view text = id == kIdRawLine || every_line_raw ? log.lines[i] : log.contents[i];
-    if (id <= kIdRawContent || every_line_raw) {
+    if (id <= kIdRawContent || every_line_raw || every_content) {
       raw.insert(raw.end(), text.begin(), text.end());
       raw.push_back('\n');
     }
@@ -129,22 +140,41 @@ StreamSet build_side_streams(const ParsedLog& log) {
   Bytes& meta = streams.s[kMetaStream];
   append_varint(meta, log.header.fields());
   for (const std::string& lit : log.header.literals) append_string(meta, lit);
-  write_line_streams(log, streams, true);
+  write_line_streams(log, streams, RawText::kEveryLine);
   write_templates(log, meta, streams.s[kTemplateStream], true);
   return streams;
 }
 
+// The hybrid way: as the side-information way, but header fields are columns (their
+// descriptions end the meta, their values fill the header streams) and the raw stream holds
+// every line's content (a raw line whole).
+StreamSet build_hybrid_streams(const ParsedLog& log, ColumnPolicy policy) {
+  StreamSet streams;
+  Bytes& meta = streams.s[kMetaStream];
+  append_varint(meta, log.header.fields());
+  for (const std::string& lit : log.header.literals) append_string(meta, lit);
+  write_line_streams(log, streams, RawText::kEveryContent);
+  write_templates(log, meta, streams.s[kTemplateStream], true);
+  write_header_columns(log, policy, streams);
+  return streams;
+}
+
 // The raw stream of the side-information way, coded by cm with the lines' side contexts:
-// [kBackendCmSide][raw size][stored size][params length][cm params][cm payload].
-Status append_side_stream(Bytes& out, const ParsedLog& log, ByteSpan raw, int level) {
-  const std::vector<std::string_view> literals(log.header.literals.begin(), log.header.literals.end());
+// [kBackendCmSide][raw size][stored size][params length][cm params][cm payload]. contents_only
+// (the hybrid way): the stream holds contents, seen as lines of no header field, and the
+// backend is kBackendCmSideContent.
+Status append_side_stream(Bytes& out, const ParsedLog& log, ByteSpan raw, int level,
+                          bool contents_only = false) {
+  const std::vector<std::string_view> literals =
+      contents_only ? std::vector<std::string_view>{std::string_view{}}
+                    : std::vector<std::string_view>(log.header.literals.begin(), log.header.literals.end());
   std::vector<SideTemplate> templates;
   templates.reserve(log.templates.size());
   for (const Template& t : log.templates) templates.push_back({t.wild});
   LineSideContexts side(literals, std::move(templates), log.ids, raw.data());
   EncodedBlock coded;
   KOLMO_RETURN_IF_ERROR(encode_cm_side_block(level, raw, side, coded));
-  out.push_back(kBackendCmSide);
+  out.push_back(contents_only ? kBackendCmSideContent : kBackendCmSide);
   append_varint(out, raw.size());
   append_varint(out, 1 + coded.params.size() + coded.payload.size());
   out.push_back(static_cast<std::uint8_t>(coded.params.size()));
@@ -268,21 +298,30 @@ class LogEncoder final : public BlockEncoder {
     return write_payload(input, chosen->log, chosen->streams, dict, scratch, out.payload);
   }
 
-  // log:max codes the block in up to three ways and keeps the smallest: as columns; with every
+  // log:max codes the block in up to four ways and keeps the smallest: as columns; with every
   // line whole in the raw stream, as a text model sees it (on the Loghub samples cm's contexts
-  // across the fields of a line beat the columns on 14 of 16); and whole lines again, but coded
-  // by cm with each line's template as side information (docs/log.md, "log:max with template
-  // side information"). All are coded on the block's first kMaxTrialBytes (all of a small
-  // block, whose smallest payload is then kept), and only the winner on the rest. The decoder
-  // reads each.
-  enum class Way { kColumns, kWholeLines, kSideLines };
+  // across the fields of a line beat the columns on 14 of 16); whole lines again, but coded by
+  // cm with each line's template as side information (docs/log.md, "log:max with template side
+  // information"); and the hybrid: header fields as columns (where columns beat cm: timestamps
+  // and pids as deltas), contents by cm with the side information (docs/log.md, "log:max: the
+  // hybrid way"). All are coded on the block's first kMaxTrialBytes (all of a small block,
+  // whose smallest payload is then kept), and only the winner on the rest. The decoder reads
+  // each.
+  enum class Way { kColumns, kWholeLines, kSideLines, kHybridLines };
 
   Status encode_max(ByteSpan input, const Modelled& columns, const LogDictionary* dict,
                     ColumnPolicy policy, BackendScratch& scratch, Bytes& payload) const {
     const ByteSpan sample = leading_lines(input, kMaxTrialBytes);
     std::vector<Way> ways = {Way::kColumns, Way::kWholeLines};
-    if (options_.side_line_trial) ways.push_back(Way::kSideLines);
-    if (options_.only_side_lines) ways = {Way::kSideLines};
+    if (options_.side_line_trial) {
+      ways.push_back(Way::kSideLines);
+      // Without header fields the hybrid's raw stream is the side way's (less the first
+      // literal, if a format gave one): not worth a cm pass.
+      if (columns.log.header.fields() > 0) ways.push_back(Way::kHybridLines);
+    }
+    if (options_.only_side_lines || options_.only_hybrid_lines) ways.clear();
+    if (options_.only_side_lines) ways.push_back(Way::kSideLines);
+    if (options_.only_hybrid_lines) ways.push_back(Way::kHybridLines);
     if (sample.size() == input.size()) {
       return write_smallest(input, columns, ways, dict, policy, scratch, payload);
     }
@@ -331,20 +370,28 @@ class LogEncoder final : public BlockEncoder {
           return write_payload(input, columns.log, columns.streams, dict, scratch, payload);
         }
         return write_side_payload(input, columns.log, dict, scratch, payload);
+      case Way::kHybridLines:
+        if (columns.log.lines.empty()) {
+          return write_payload(input, columns.log, columns.streams, dict, scratch, payload);
+        }
+        return write_side_payload(input, columns.log, dict, scratch, payload, policy);
     }
     return ok_status();
   }
 
   // The side-information way: every stream as in write_payload but the raw stream, which holds
-  // every line and is coded by cm with the lines' side contexts.
+  // every line and is coded by cm with the lines' side contexts. With a column policy: the
+  // hybrid way (header columns, contents in the raw stream).
   Status write_side_payload(ByteSpan input, const ParsedLog& log, const LogDictionary* dict,
-                            BackendScratch& scratch, Bytes& p) const {
-    const StreamSet streams = build_side_streams(log);
+                            BackendScratch& scratch, Bytes& p,
+                            std::optional<ColumnPolicy> hybrid = std::nullopt) const {
+    const StreamSet streams = hybrid ? build_hybrid_streams(log, *hybrid) : build_side_streams(log);
     append_varint(p, log.lines.size());
     p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
     for (std::size_t k = 0; k < kStreamCount; ++k) {
       if (k == kRawStream) {
-        KOLMO_RETURN_IF_ERROR(append_side_stream(p, log, streams.s[k], side_level(options_.backends.cm_level)));
+        KOLMO_RETURN_IF_ERROR(append_side_stream(p, log, streams.s[k], side_level(options_.backends.cm_level),
+                                                 hybrid.has_value()));
         continue;
       }
       const ByteSpan prime = dict != nullptr ? dict->prime(k) : ByteSpan{};

@@ -45,6 +45,10 @@ enum Backend : std::uint8_t {
 // decoder reads first; [params length u8][cm params][cm payload]. The block then has no columns.
 // Outside kBackendCount so that any other stream refuses it.
 constexpr std::uint8_t kBackendCmSide = 5;
+// The raw stream only, the hybrid of columns and side information: header fields are columns
+// as usual; the raw stream holds every line's content (a raw line whole), coded by cm with the
+// contexts of log_side_contexts.h over contents only (as if the header had no fields).
+constexpr std::uint8_t kBackendCmSideContent = 6;
 
 // The text, number and index streams of header columns (true) or template columns (false).
 inline Stream text_stream(bool header) { return header ? kHeaderTextStream : kTextStream; }

@@ -7,6 +7,8 @@
 //                            template as cm side information, and keeps the smallest)
 //   log:max,noside           columns and plain whole lines only (no side-information trial)
 //   log:max,side             only the side-information way (tests and measurements)
+//   log:max,hybrid           only the hybrid way: header columns, contents by cm with side
+//                            information (tests and measurements)
 //   log:logzip[=1|2|3]       the Logzip method (IR level 1, 2 or 3, default 3), lzma backend
 //   ...,nodict               no dictionary frame, even for files of small blocks
 //   ...,format=<A> <B>: <Content>   a Loghub-style header format (must come last: it may hold ',')
@@ -42,6 +44,9 @@ struct LogOptions {
   // (log_side_contexts.h); off with "noside", and with "columns".
   bool side_line_trial = true;
   bool only_side_lines = false;  // "side": that way alone (needs whole_line_trial)
+  // ... and header fields as columns with every content coded by cm with side information
+  // (the hybrid way); "noside" also turns it off, "hybrid" keeps it alone.
+  bool only_hybrid_lines = false;
   // Default mode: cm level 1 is also tried on the raw stream when it is small (log_encode.cc).
   bool cm_on_small_raw_stream = false;
   // Files of small blocks get a shared dictionary frame (log_dictionary.h); "nodict" turns it off.
