@@ -133,29 +133,19 @@ StreamSet build_streams(const ParsedLog& log, ColumnPolicy policy) {
   return streams;
 }
 
-// The side-information way: meta (header literals, id width, template shapes; no columns), line
-// ids, terminators, and every line whole in the raw stream; the template-token stream is empty.
-StreamSet build_side_streams(const ParsedLog& log) {
+// The side-information ways: meta (header literals, id width, template shapes), line ids,
+// terminators, and the template-token stream empty. Without header columns (hybrid empty) the raw
+// stream holds every line whole and there are no columns; the hybrid way makes the header fields
+// columns (their descriptions end the meta, their values fill the header streams) and the raw
+// stream holds every line's content (a raw line whole).
+StreamSet build_side_streams(const ParsedLog& log, std::optional<ColumnPolicy> hybrid) {
   StreamSet streams;
   Bytes& meta = streams.s[kMetaStream];
   append_varint(meta, log.header.fields());
   for (const std::string& lit : log.header.literals) append_string(meta, lit);
-  write_line_streams(log, streams, RawText::kEveryLine);
+  write_line_streams(log, streams, hybrid ? RawText::kEveryContent : RawText::kEveryLine);
   write_templates(log, meta, streams.s[kTemplateStream], true);
-  return streams;
-}
-
-// The hybrid way: as the side-information way, but header fields are columns (their
-// descriptions end the meta, their values fill the header streams) and the raw stream holds
-// every line's content (a raw line whole).
-StreamSet build_hybrid_streams(const ParsedLog& log, ColumnPolicy policy) {
-  StreamSet streams;
-  Bytes& meta = streams.s[kMetaStream];
-  append_varint(meta, log.header.fields());
-  for (const std::string& lit : log.header.literals) append_string(meta, lit);
-  write_line_streams(log, streams, RawText::kEveryContent);
-  write_templates(log, meta, streams.s[kTemplateStream], true);
-  write_header_columns(log, policy, streams);
+  if (hybrid) write_header_columns(log, *hybrid, streams);
   return streams;
 }
 
@@ -385,7 +375,7 @@ class LogEncoder final : public BlockEncoder {
   Status write_side_payload(ByteSpan input, const ParsedLog& log, const LogDictionary* dict,
                             BackendScratch& scratch, Bytes& p,
                             std::optional<ColumnPolicy> hybrid = std::nullopt) const {
-    const StreamSet streams = hybrid ? build_hybrid_streams(log, *hybrid) : build_side_streams(log);
+    const StreamSet streams = build_side_streams(log, hybrid);
     append_varint(p, log.lines.size());
     p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
     for (std::size_t k = 0; k < kStreamCount; ++k) {
