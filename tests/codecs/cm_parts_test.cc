@@ -155,6 +155,7 @@ TEST(CmLearningConfig, SsmKeepsRound7Selectors) {
     EXPECT_EQ(l.extra_selectors & unsigned{kSelectMarkupNode}, 0u) << level;
     EXPECT_EQ(l.extra_finals & unsigned{kFinalMarkupNode}, 0u) << level;
     EXPECT_EQ(l.mixer_rate, learning_config(level).mixer_rate) << level;
+    EXPECT_FALSE(l.order2_match_sse) << level;  // round 9m's SSE stage: memory, as round 8r's
   }
 }
 
@@ -461,6 +462,81 @@ std::uint32_t final_p_after_ones(int final_boost) {
 TEST(CmMixer, FinalAdaptationSpeedsUpTheFinalMixers) {
   EXPECT_GT(final_p_after_ones(64), final_p_after_ones(0) + 100);
   EXPECT_EQ(final_p_after_ones(64), final_p_after_ones(64));
+}
+
+// Round 9m: two selectors (one set, and 16 sets) and one final mixer, trained on ones for 400
+// bits with the second selector in set 0; then the second selector picks set `fresh`. Returns
+// the final probability of that first prediction.
+std::uint32_t first_p_of_fresh_set(bool warm_start, std::uint32_t fresh) {
+  Mixer m;
+  m.init({4000, 0}, {1, 16}, 256, 16, {16, 16}, 8, 0, true);
+  m.set_adaptation(128, 128);
+  m.set_final_adaptation(64, 64);
+  m.set_warm_start(warm_start);
+  for (int i = 0; i <= 400; ++i) {
+    m.add(400);
+    m.add(256);
+    m.select(0, 0);
+    m.select(1, i < 400 ? 0 : fresh);
+    m.select_final(0);
+    (void)m.mix();
+    if (i == 400) return m.last_p();
+    m.update(1);
+  }
+  return 0;
+}
+
+TEST(CmMixer, WarmStartStartsNewSetsFromTheTrainedSelector) {
+  const std::uint32_t cold = first_p_of_fresh_set(false, 7);
+  const std::uint32_t warm = first_p_of_fresh_set(true, 7);
+  // The fresh set starts halfway to the first selector's row, which has learnt the ones.
+  EXPECT_GT(warm, cold + 100);
+  EXPECT_EQ(warm, first_p_of_fresh_set(true, 7));
+  // A set already trained is left as it is: set 0 predicts the same either way.
+  EXPECT_EQ(first_p_of_fresh_set(true, 0), first_p_of_fresh_set(false, 0));
+}
+
+// Round 9m: a second final mixer of 64 sets, trained on ones in set 0; then set `fresh`.
+std::uint32_t first_p_of_fresh_final(bool warm_start, std::uint32_t fresh) {
+  Mixer m;
+  m.init({4000, 0}, {1, 1}, 256, 16, {16, 16}, 8, 0, true);
+  m.set_adaptation(128, 128);
+  m.set_final_adaptation(64, 64);
+  const int index = m.add_final(64);
+  m.set_warm_start(warm_start);
+  for (int i = 0; i <= 400; ++i) {
+    m.add(400);
+    m.add(256);
+    m.select(0, 0);
+    m.select(1, 0);
+    m.select_final(0);
+    m.select_final_at(index, i < 400 ? 0 : fresh);
+    (void)m.mix();
+    if (i == 400) return m.last_p();
+    m.update(1);
+  }
+  return 0;
+}
+
+TEST(CmMixer, WarmStartGivesNewFinalSetsTheFirstFinalMixersWeights) {
+  EXPECT_NE(first_p_of_fresh_final(true, 9), first_p_of_fresh_final(false, 9));
+  EXPECT_EQ(first_p_of_fresh_final(true, 9), first_p_of_fresh_final(true, 9));
+  EXPECT_EQ(first_p_of_fresh_final(true, 0), first_p_of_fresh_final(false, 0));
+}
+
+// Round 9m's learning is level 9's alone: the lower levels keep their outputs bit for bit.
+TEST(CmLearningConfig, Round9mLearningOnlyAtLevel9) {
+  for (int level = 1; level <= 8; ++level) {
+    const LearningConfig l = learning_config(level);
+    EXPECT_EQ(l.confidence_rate, 0) << level;
+    EXPECT_FALSE(l.node_map_by_word) << level;
+    EXPECT_FALSE(l.order2_match_sse) << level;
+    EXPECT_FALSE(l.warm_start) << level;
+  }
+  const LearningConfig nine = learning_config(9);
+  EXPECT_GT(nine.confidence_rate, 0);
+  EXPECT_LT(nine.confidence_rate * 16, 1 << 11);  // rate x multiplier stays below 2^11 (Mixer)
+  EXPECT_TRUE(nine.order2_match_sse);
 }
 
 // Round 7a's level-9 state: the open-bracket stack (deeper than its 8 levels, closed more often

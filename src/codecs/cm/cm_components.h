@@ -187,6 +187,12 @@ class Mixer {
   // final mixers' sets. boost < 512 and horizon < 2^16.
   void set_adaptation(int boost, int horizon);
   void set_final_adaptation(int boost, int horizon);
+  // Warm start (round 9m; needs set_adaptation's update counts, so call after it): a first-layer
+  // set selected for the first time (never updated) starts halfway between its row and the
+  // first selector's current row, and a final mixer's never-updated set (with
+  // set_final_adaptation) takes the first final mixer's current weights. Rarely seen contexts
+  // start from what the dense contexts have learnt instead of the initial weights.
+  void set_warm_start(bool on) { warm_start_ = on; }
   void add(int x) { x_[n_++] = x; }
   // Selecting a set also starts loading its weight row (and update count): the selectors run
   // before the inputs are built, so that the large sparse tables load while they are.
@@ -251,12 +257,15 @@ class Mixer {
   static void train(std::int32_t* w, const int* x, int n, int err, int rate, int half);
   void train_scaled(std::int32_t* w, int err) const;
   void mix_sets();
+  void warm_start_sets();
+  void warm_start_final(int k);
   void train_sets(int target);
 
   bool simd_ = false;  // the AVX2 first layer (cm_mixer_simd.cc); chosen in init()
 
   int inputs_ = 0, stride_ = 0, sets_ = 0, rate_ = 0, final_rate_ = 0, n_ = 0;
   bool round_ = false;
+  bool warm_start_ = false;
   std::vector<std::int32_t> input_rates_;  // rate_ x per-input multiplier (16 = 1x)
   ZeroedTable weight_memory_;  // the first layer's weight rows (on huge pages when large)
   std::int32_t* weights_ = nullptr;

@@ -43,6 +43,19 @@ struct LearningConfig {
   // Round 8r: the level's selectors left out, bit k: selector k of LevelConfig::mixer_selectors
   // (0 = node x what is known, 1 = last byte x bit position, ... in Model::select_weight_sets).
   unsigned dropped_selectors = 0;
+  // Round 9m: the first layer's rate multiplier (1/16 units) of the two quarter-scale confidence
+  // inputs per context (0: LevelConfig::confidence_rate).
+  int confidence_rate = 0;
+  // Round 9m: the node maps (LevelConfig::confidence_inputs) know the last byte by its top 2 bits
+  // and whether a word is under way, instead of by its top 3 bits.
+  bool node_map_by_word = false;
+  // Round 9m: an SSE stage on the last two bytes, the node and the match state (hashed to 16
+  // bits), weighted 1/4 after the chain.
+  bool order2_match_sse = false;
+  // Round 9m: a weight set's first use starts it halfway between its initial row and the first
+  // selector's current row, and a final mixer's set at the first final mixer's current weights
+  // (Mixer::set_warm_start).
+  bool warm_start = false;
 };
 
 // Selector indices of LevelConfig::mixer_selectors that round 8r leaves out at level 9.
@@ -81,6 +94,14 @@ inline LearningConfig learning_config(int level) {
     c.dropped_selectors = 1u << kSelectorLastByteBit | 1u << kSelectorMatchBit;
     c.extra_selectors |= kSelectMarkupNode;
     c.extra_finals |= kFinalMarkupNode;
+    // Round 9m: the confidence inputs at 96/16 of the rate (was 32), node maps by the last
+    // byte's top 2 bits x inside a word, an SSE stage by order 2 x node x match state, and new
+    // weight sets started from the trained ones (enwik8 1 MB: 203,993 -> 203,557 B, book1
+    // 192,254 -> 191,919 B; docs/cm.md, round 9m).
+    c.confidence_rate = 96;
+    c.node_map_by_word = true;
+    c.order2_match_sse = true;
+    c.warm_start = true;
   }
   return c;
 }
@@ -95,6 +116,9 @@ inline LearningConfig learning_config(int level, bool ssm) {
     c.dropped_selectors = 0;
     c.extra_selectors &= ~unsigned{kSelectMarkupNode};
     c.extra_finals &= ~unsigned{kFinalMarkupNode};
+    // Round 9m's SSE stage (4.3 MB) is left out too: the worst case is within a few MB of
+    // 2 GiB. Its other changes take no memory.
+    c.order2_match_sse = false;
   }
   return c;
 }

@@ -100,9 +100,30 @@ int Mixer::Boost::scale(int err, std::uint32_t set) {
   return err * m16 / 16;
 }
 
+// Round 9m: each never-updated set chosen by selectors 1.. moves halfway to selector 0's row
+// (selected first, dense, well trained), each weight rounded towards zero. Before the dot
+// products, so that the set's first prediction already uses it.
+void Mixer::warm_start_sets() {
+  if (boost_.counts.empty()) return;
+  const std::int32_t* source = chosen_[0];
+  for (int s = 1; s < sets_; ++s) {
+    if (boost_.counts[chosen_set_[static_cast<std::size_t>(s)]] != 0) continue;
+    std::int32_t* w = chosen_[static_cast<std::size_t>(s)];
+    for (int i = 0; i < inputs_; ++i) w[i] = (w[i] + source[i]) / 2;
+  }
+}
+
+// Round 9m: a final mixer's never-updated set takes the first final mixer's current weights.
+void Mixer::warm_start_final(int k) {
+  Final& f = finals_[static_cast<std::size_t>(k)];
+  if (f.boost.counts.empty() || f.boost.counts[f.set] != 0) return;
+  std::memcpy(f.chosen, finals_[0].chosen, static_cast<std::size_t>(sets_) * sizeof(std::int32_t));
+}
+
 // The first layer: each selected set's dot product (AVX2 or scalar, the same sums).
 void Mixer::mix_sets() {
   const LogisticTables& lt = logistic_tables();
+  if (warm_start_) warm_start_sets();
   for (int s = 0; s < sets_; ++s) {
     const std::int32_t* w = chosen_[static_cast<std::size_t>(s)];
     set_st_[s] = simd_ ? clamp_stretch(static_cast<int>(simd::dot_avx2(w, x_, inputs_) >> 16))
@@ -121,6 +142,7 @@ int Mixer::mix() {
   // The final mixers' stretches, averaged (the sum truncated towards zero, as with two: (a + b) / 2).
   int sum = 0;
   for (int k = 0; k < finals_count_; ++k) {
+    if (warm_start_ && k > 0) warm_start_final(k);
     Final& f = finals_[static_cast<std::size_t>(k)];
     f.st = dot(f.chosen, set_st_, sets_);
     f.p = squash(lt, f.st);

@@ -60,6 +60,7 @@ class Model {
   int match_length_bucket() const;
   std::uint32_t match_context() const;
   std::uint32_t shape_node_context() const;
+  std::uint32_t order2_match_context() const;
   std::uint64_t line_start_context() const;
   std::uint64_t wide_column_context() const;
   std::uint64_t line_word_context() const;
@@ -117,8 +118,9 @@ class Model {
   AdaptiveMap node_maps_[kMaxContexts];
   AdaptiveMap order0_, match_map_;
   Mixer mixer_;
-  Apm apm_[6];
-  std::uint32_t sse_context_[6] = {};  // per SSE stage, its context for this bit
+  static constexpr int kSseStages = 7;
+  Apm apm_[kSseStages];
+  std::uint32_t sse_context_[kSseStages] = {};  // per SSE stage, its context for this bit
 
   std::uint32_t c0_ = 1;      // bit-tree node of the current byte: 1, then 1 followed by its bits
   std::uint32_t nibble_ = 1;  // the same within the current nibble (1..15)
