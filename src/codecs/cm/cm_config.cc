@@ -12,15 +12,35 @@ constexpr std::uint64_t bits(std::initializer_list<ContextKind> kinds) {
   return m;
 }
 
+// Levels 7 and 8 (round 9, 2026-11-28): level 9's contexts for less of its CPU: 2^24 hashed
+// slots (16 per block byte) and no confidence inputs (they double level 9's time); level 7 also
+// keeps level 5's mixer rates and selectors. Before, levels 7 and 8 were the same model (level 6
+// + order 8 and a sparse context). enwik8 1 MB: level 7 209,842 -> 207,589 B, level 8 209,842
+// -> 205,207 B, at about 1.4x and 2.2x level 5's CPU (level 9: 3.7x); docs/cm.md, "Levels".
+LevelConfig lighter_level_9(int level) {
+  LevelConfig c = level_config(9);
+  c.max_hash_bits = 24;
+  c.slots_per_byte_log2 = 4;
+  c.max_match_bits = 23;
+  c.confidence_inputs = false;
+  if (level == 7) {
+    c.mixer_selectors = 6;
+    c.initial_weight = 4000;
+    c.main_rate = 16;
+    c.confidence_rate = 16;
+  }
+  return c;
+}
+
 }  // namespace
 
 LevelConfig level_config(int level) {
+  if (level == 7 || level == 8) return lighter_level_9(level);
   LevelConfig c;
   const std::uint64_t fast = bits({kOrder1, kOrder2, kOrder3, kOrder4});
   const std::uint64_t text = bits({kWord, kIndirect1});
   const std::uint64_t rich = bits({kOrder5, kOrder6, kWordPair, kColumn, kIndirect2});
   const std::uint64_t most = bits({kWordSkip, kWordTriple, kSparseSkip1});
-  const std::uint64_t all = bits({kOrder8, kSparseSkip2});
   const std::uint64_t wiki = bits({kWiki, kWordLast});
   if (level <= 1) {
     c.contexts = fast;
@@ -56,9 +76,8 @@ LevelConfig level_config(int level) {
       c.contexts |= most;
       c.max_match_bits = 23;
     }
-    if (level >= 7) c.contexts |= all;
     if (level >= 9) {
-      c.contexts |= bits({kOrder12, kOrder16});
+      c.contexts |= bits({kOrder12, kOrder16, kSparseSkip2});
       c.max_hash_bits = 25;
       c.max_match_bits = 24;
       // Spending level 9's speed headroom: more inputs per context, two more SSE stages, two
@@ -83,7 +102,8 @@ LevelConfig level_config(int level) {
       // match's expected byte, the line's first word and the open brackets (-55, -52, -93 B
       // alone), and wiki emphasis (-71 B on enwik8 1 MB). 32 contexts, kMaxLevelContexts.
       // enwik8 1 MB: 207,065 -> 206,334 B (docs/cm.md, round 7a).
-      c.contexts &= ~bits({kOrder8, kColumn, kShapeLong});
+      // (Order 8 is no longer added at all: levels 7 and 8 became lighter level 9s in round 9.)
+      c.contexts &= ~bits({kColumn, kShapeLong});
       c.contexts |= bits({kMatchByte, kLineFirstWord, kNest, kEmphasis});
     }
     // Round 4, the mixer: rounded weight updates; the second layer at half the rate, its weights

@@ -15,7 +15,7 @@ enum ContextKind : std::uint8_t {
   kOrder4,
   kOrder5,
   kOrder6,
-  kOrder8,
+  kOrder8,  // modelled at no level since round 9 (kept: the kinds after it keep their numbers)
   kWord,         // the letters of the current word (after a word: the last word and separator)
   kWordPair,     // the current word and the one before it
   kSparseSkip1,  // bytes 2 and 3 back (skips the last byte)
