@@ -10,7 +10,8 @@
 //    seeds use the zstd and lzma backends only: an o2 stream costs a fresh o2 model per decode
 //    (its page faults dominate tiny inputs), and fuzz_o2_decode covers that decoder; one seed is
 //    a side-information block (backend 5: every line whole, cm level 1 with the line contexts),
-//    one a hybrid block (backend 6: header columns, contents by cm with the line contexts);
+//    one a hybrid block (backend 7: header columns, contents by cm with the line contexts and
+//    the header keys), one a round-6 hybrid block (backend 6, without the header keys);
 //    The same payload is also searched by grep_log_block for a pattern cut from the seed's text:
 //    whenever the decode succeeds, grep must report exactly the lines a plain search finds.
 //    Some seeds are version-2 blocks with their dictionary (docs/log.md, "Dictionary frame");
@@ -61,7 +62,7 @@ const Encoders& round_trip_encoders() {
 const Encoders& seed_encoders() {
   static const Encoders* list = make_encoders(
       // (the last one also makes the version-2 seeds)
-      {"fast", "logzip=1", "logzip=2", "logzip=3", "max,cm=1,side", "max,cm=1,hybrid",
+      {"fast", "logzip=1", "logzip=2", "logzip=3", "max,cm=1,side", "max,cm=1,hybrid", "max,cm=1,hybrid6",
        "fast,format=<A> <B> <C>: <Content>"});
   return *list;
 }

@@ -266,7 +266,7 @@ TEST(LogCodec, DefaultModeStillTriesO2OnStreamsAbove128KiB) {
 // log:max codes a block as columns or with every line whole in the raw stream and keeps the
 // smaller (on the whole of a block up to 256 KiB): never larger than columns alone, and when it
 // is smaller the raw stream holds the whole block and no template was written, or (the hybrid
-// way, backend kBackendCmSideContent) the contents, with the header fields as columns.
+// way, backend kBackendCmSideHeader) the contents, with the header fields as columns.
 TEST(LogCodec, MaxModeKeepsTheSmallerOfColumnsAndWholeLines) {
   std::mt19937 rng(5);
   static const char* const kWords[] = {"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog"};
@@ -291,7 +291,7 @@ TEST(LogCodec, MaxModeKeepsTheSmallerOfColumnsAndWholeLines) {
       ++whole_wins;
       const auto records = stream_records(best.payload);
       ASSERT_EQ(records.size(), std::size_t{logc::kStreamCount});
-      if (records[logc::kRawStream].second == logc::kBackendCmSideContent) {
+      if (records[logc::kRawStream].second == logc::kBackendCmSideHeader) {
         EXPECT_LT(records[logc::kRawStream].first, input.size());
         EXPECT_GT(records[logc::kHeaderTextStream].first + records[logc::kHeaderNumberStream].first +
                       records[logc::kHeaderIndexStream].first, 0u);

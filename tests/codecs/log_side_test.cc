@@ -1,7 +1,9 @@
 // log:max's third way: every line whole, coded by cm with the line's template as side information
 // (backend kBackendCmSide on the raw stream; docs/log.md "log:max with template side information"),
 // and its fourth, the hybrid: header fields as columns, every content by cm with the same side
-// information (backend kBackendCmSideContent; docs/log.md "log:max: the hybrid way").
+// information and, since round 7, each line's header key (backend kBackendCmSideHeader; round 6's
+// kBackendCmSideContent still decodes and is written by "hybrid6"; docs/log.md "log:max: the
+// hybrid way" and "log:max: header side information").
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -65,7 +67,86 @@ TEST(LogSideLines, GeneratedAndAdversarialLogsRoundTrip) {
 }
 
 TEST(LogHybridLines, GeneratedAndAdversarialLogsRoundTrip) {
-  expect_round_trips_through("hybrid", logc::kBackendCmSideContent);
+  expect_round_trips_through("hybrid", logc::kBackendCmSideHeader);
+}
+
+// Round 6's hybrid (backend 6, no header keys) still decodes.
+TEST(LogHybridLines, Round6HybridBlocksStillRoundTrip) {
+  expect_round_trips_through("hybrid6", logc::kBackendCmSideContent);
+}
+
+// A log whose parameter (the host) depends on the header's component, which the template does
+// not say: the header key gives cm the component, so the hybrid with header keys is smaller
+// than round 6's hybrid without them.
+std::string component_log(int lines, unsigned seed) {
+  std::mt19937 rng(seed);
+  static const char* const kComponents[] = {"auth", "cache", "db", "dns", "mail", "proxy", "queue", "web"};
+  std::string text;
+  for (int i = 0; i < lines; ++i) {
+    const unsigned c = rng() % 8;
+    const unsigned host = c * 37 + 1000;
+    text += "2026-11-28 01:" + std::to_string(10 + i / 600 % 50) + ":" + std::to_string(10 + i % 50) + " " +
+            kComponents[c] + ": request from host-" + std::to_string(host) + ".example.net took " +
+            std::to_string(rng() % 900) + " ms\n";
+  }
+  return text;
+}
+
+TEST(LogHybridLines, HeaderKeysPredictWhatTheHeaderDetermines) {
+  const Bytes input = testing::to_bytes(component_log(2000, 72));
+  // The format makes the component a header field (the detector may keep it in the content).
+  const std::string format = ",format=<Date> <Time> <Component>: <Content>";
+  const EncodedBlock with_keys = encode(input, "max,cm=1,hybrid" + format);
+  const EncodedBlock without = encode(input, "max,cm=1,hybrid6" + format);
+  ASSERT_EQ(testing::stream_backends(with_keys.payload)[logc::kRawStream], logc::kBackendCmSideHeader);
+  ASSERT_EQ(testing::stream_backends(without.payload)[logc::kRawStream], logc::kBackendCmSideContent);
+  std::cout << "component log " << input.size() << " B: hybrid without header keys " << without.payload.size()
+            << " B, with " << with_keys.payload.size() << " B\n";
+  EXPECT_LT(with_keys.payload.size(), without.payload.size());
+  for (const EncodedBlock* block : {&with_keys, &without}) {
+    Bytes out(input.size());
+    ASSERT_TRUE(decode(*block, out).ok());
+    EXPECT_EQ(out, input);
+  }
+}
+
+// The key of a line hashes its categorical header fields only: equal for lines of the same
+// component and level whatever their times, different across components, 0 for raw lines.
+TEST(LogHybridLines, HeaderKeysHashTheCategoricalFields) {
+  const std::vector<std::uint32_t> ids = {logc::kFirstTemplateId, logc::kIdRawLine, logc::kIdRawContent,
+                                          logc::kFirstTemplateId, logc::kFirstTemplateId + 1};
+  std::vector<std::vector<std::string_view>> columns(2);
+  std::vector<std::string> times;
+  for (int i = 0; i < 4; ++i) times.push_back("12:00:0" + std::to_string(i));
+  for (std::size_t j = 0; j < 4; ++j) columns[0].push_back(times[j]);
+  // 4 header lines: at most max(1, 4 / 8) = 1 distinct value makes a field categorical.
+  columns[1] = {"db", "web", "db", "db"};
+  std::vector<std::uint64_t> keys = logc::header_line_keys(ids, columns);
+  ASSERT_EQ(keys.size(), ids.size());
+  EXPECT_EQ(keys[1], 0u);
+  // Both fields have more distinct values than that: neither is used, every key is the same.
+  EXPECT_EQ(keys[0], keys[2]);
+  EXPECT_EQ(keys[0], keys[4]);
+  EXPECT_NE(keys[0], 0u);
+
+  std::vector<std::uint32_t> many(64, logc::kFirstTemplateId);
+  many[5] = logc::kIdRawLine;
+  std::vector<std::string> stamps;
+  for (int i = 0; i < 63; ++i) stamps.push_back(std::to_string(100000 + i));
+  std::vector<std::vector<std::string_view>> cols(2);
+  for (int i = 0; i < 63; ++i) {
+    cols[0].push_back(stamps[static_cast<std::size_t>(i)]);
+    cols[1].push_back(i % 3 == 0 ? "db" : i % 3 == 1 ? "web" : "dns");
+  }
+  keys = logc::header_line_keys(many, cols);  // limit 63 / 8 = 7: the component only
+  EXPECT_EQ(keys[5], 0u);
+  // Header line j is line j (j < 5) or j + 1, with component j % 3 (0 db, 1 web, 2 dns).
+  EXPECT_EQ(keys[0], keys[3]);
+  EXPECT_NE(keys[0], keys[1]);
+  EXPECT_NE(keys[1], keys[2]);
+  EXPECT_NE(keys[0], keys[2]);
+  EXPECT_EQ(keys[6], keys[2]);  // header line 5: "dns"
+  EXPECT_EQ(keys[7], keys[0]);  // header line 6: "db"
 }
 
 // The hybrid keeps the header as columns (its header streams hold the values, its raw stream
@@ -127,7 +208,7 @@ TEST(LogSideLines, ContainerOutputIsTheSameForOneAndTwoThreads) {
   const Bytes input = testing::to_bytes(text);
   CompressOptions opts;
   opts.block_size = 64 << 10;  // several blocks, with the file's dictionary
-  for (const char* spec : {"log:max,cm=1,side", "log:max,cm=1,hybrid"}) {
+  for (const char* spec : {"log:max,cm=1,side", "log:max,cm=1,hybrid", "log:max,cm=1,hybrid6"}) {
     opts.codec_spec = spec;
     codec_test::expect_same_file_for_one_and_two_threads(input, opts);
   }
@@ -157,14 +238,18 @@ void expect_damaged_payloads_fail_cleanly(const std::string& mode) {
 
 TEST(LogSideLines, DamagedPayloadsFailCleanly) { expect_damaged_payloads_fail_cleanly("max,cm=1,side"); }
 
-TEST(LogHybridLines, DamagedPayloadsFailCleanly) { expect_damaged_payloads_fail_cleanly("max,cm=1,hybrid"); }
+TEST(LogHybridLines, DamagedPayloadsFailCleanly) {
+  expect_damaged_payloads_fail_cleanly("max,cm=1,hybrid");
+  expect_damaged_payloads_fail_cleanly("max,cm=1,hybrid6");
+}
 
 // The side backend is valid on the raw stream only: on any other stream an (older or current)
 // decoder refuses it as an unknown backend.
 TEST(LogSideLines, SideBackendOnAnotherStreamIsRefused) {
   const Bytes input = testing::to_bytes(testing::structured_log(100, 68));
   for (const auto& [mode, backend] : {std::pair{"max,cm=1,side", logc::kBackendCmSide},
-                                      std::pair{"max,cm=1,hybrid", logc::kBackendCmSideContent}}) {
+                                      std::pair{"max,cm=1,hybrid6", logc::kBackendCmSideContent},
+                                      std::pair{"max,cm=1,hybrid", logc::kBackendCmSideHeader}}) {
     EncodedBlock block = encode(input, mode);
     ByteReader in(block.payload);
     (void)in.varint_at_most(UINT64_MAX, "lines");
@@ -181,17 +266,30 @@ TEST(LogSideLines, SideBackendOnAnotherStreamIsRefused) {
 
 // A hybrid block whose raw stream is relabelled as a side-information block (or the reverse)
 // is refused: the hybrid's header columns are not allowed in a side block, and a side block's
-// meta ends before the header column descriptions the hybrid needs.
+// meta ends before the header column descriptions the hybrid needs. The two hybrids have the
+// same layout but not the same model: one relabelled as the other does not come back.
 TEST(LogHybridLines, SideAndHybridBackendsAreNotInterchangeable) {
   const Bytes input = testing::to_bytes(testing::structured_log(300, 71));
   for (const auto& [mode, other] : {std::pair{"max,cm=1,hybrid", logc::kBackendCmSide},
-                                    std::pair{"max,cm=1,side", logc::kBackendCmSideContent}}) {
+                                    std::pair{"max,cm=1,hybrid6", logc::kBackendCmSide},
+                                    std::pair{"max,cm=1,side", logc::kBackendCmSideContent},
+                                    std::pair{"max,cm=1,side", logc::kBackendCmSideHeader}}) {
     EncodedBlock block = encode(input, mode);
     const std::optional<std::size_t> at = testing::stream_record_offset(block.payload, logc::kRawStream);
     ASSERT_TRUE(at.has_value());
     block.payload[*at] = other;
     Bytes out(input.size());
     EXPECT_FALSE(decode(block, out).ok()) << mode;
+  }
+  for (const auto& [mode, other] : {std::pair{"max,cm=1,hybrid", logc::kBackendCmSideContent},
+                                    std::pair{"max,cm=1,hybrid6", logc::kBackendCmSideHeader}}) {
+    EncodedBlock block = encode(input, mode);
+    const std::optional<std::size_t> at = testing::stream_record_offset(block.payload, logc::kRawStream);
+    ASSERT_TRUE(at.has_value());
+    block.payload[*at] = other;
+    Bytes out(input.size());
+    const Status s = decode(block, out);
+    EXPECT_TRUE(!s.ok() || out != input) << mode;
   }
 }
 
@@ -228,7 +326,8 @@ TEST(LogSideLines, DecodingNeedsTheSameSideInformation) {
 
 TEST(LogSideLines, OptionsAndSpecs) {
   for (const std::string spec :
-       {"log:max,side", "log:max,noside", "log:max,cm=1,side", "log:max,hybrid", "log:max,cm=1,hybrid"}) {
+       {"log:max,side", "log:max,noside", "log:max,cm=1,side", "log:max,hybrid", "log:max,cm=1,hybrid",
+        "log:max,hybrid6"}) {
     auto enc = make_encoder(spec, 0);
     ASSERT_TRUE(enc.ok()) << spec;
     EXPECT_EQ((*enc)->spec(), spec);

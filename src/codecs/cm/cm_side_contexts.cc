@@ -7,7 +7,7 @@ namespace {
 // Per side context its own salt, so that equal values of two side contexts, or of a side context
 // and one of the level's, do not share slots.
 constexpr std::uint64_t kSideSalt[SideContexts::kMaxSideContexts] = {
-    0xD6E8FEB86659FD93ull, 0xA0761D6478BD642Full, 0xE7037ED1A0B428DBull};
+    0xD6E8FEB86659FD93ull, 0xA0761D6478BD642Full, 0xE7037ED1A0B428DBull, 0x8EBC6AF09C88C6E3ull};
 
 std::uint32_t side_hash(std::uint64_t v, int j) {
   v = (v ^ kSideSalt[j]) * 0x9E3779B97F4A7C15ull;

@@ -15,7 +15,7 @@ namespace kolmo::cm {
 
 class SideContexts {
  public:
-  static constexpr int kMaxSideContexts = 3;
+  static constexpr int kMaxSideContexts = 4;
   virtual ~SideContexts() = default;
   // How many contexts it gives (1..kMaxSideContexts); fixed for the provider's life.
   virtual int count() const = 0;

@@ -123,13 +123,16 @@ Status rebuild(const Layout& layout, std::vector<DecodedColumn>& columns, const 
 // depends on and decoded after them.
 struct SideRecord {
   bool present = false;
-  bool contents_only = false;  // kBackendCmSideContent: the hybrid way
+  bool contents_only = false;  // kBackendCmSideContent or kBackendCmSideHeader: the hybrid way
+  bool header_keys = false;    // kBackendCmSideHeader: the header keys are contexts too
   std::uint64_t raw_size = 0;
   ByteSpan stored;
 };
 
 Status read_side_record(ByteReader& in, std::uint64_t raw_size_limit, SideRecord& side) {
-  side.contents_only = in.u8() == kBackendCmSideContent;
+  const std::uint8_t backend = in.u8();
+  side.contents_only = backend == kBackendCmSideContent || backend == kBackendCmSideHeader;
+  side.header_keys = backend == kBackendCmSideHeader;
   side.raw_size = in.varint_at_most(raw_size_limit, "log stream size");
   const std::uint64_t stored_size = in.varint_at_most(in.remaining(), "log stored stream size");
   side.stored = in.bytes(static_cast<std::size_t>(stored_size));
@@ -140,6 +143,21 @@ Status read_side_record(ByteReader& in, std::uint64_t raw_size_limit, SideRecord
   }
   side.present = true;
   return ok_status();
+}
+
+// The header columns' values per field, in line order (the hybrid's header keys).
+std::vector<std::vector<std::string_view>> header_values(const DecodedBlock& block) {
+  std::vector<std::vector<std::string_view>> values(block.columns.size());
+  const std::string_view arena = block.arena;
+  for (std::size_t f = 0; f < values.size(); ++f) {
+    const DecodedColumn& c = block.columns[f];
+    std::uint32_t begin = c.begin;
+    for (const std::uint32_t end : c.ends) {
+      values[f].push_back(arena.substr(begin, end - begin));
+      begin = end;
+    }
+  }
+  return values;
 }
 
 // Every line whole in the raw stream, decoded by cm with the side contexts of the block's
@@ -164,7 +182,9 @@ Status decode_side_lines(const SideRecord& side, ByteReader& meta, DecodedBlock&
   const std::string_view no_header[] = {std::string_view{}};
   std::span<const std::string_view> literals = layout.literals;
   if (side.contents_only) literals = no_header;
-  LineSideContexts contexts(literals, std::move(templates), layout.ids, raw.data());
+  std::vector<std::uint64_t> keys;
+  if (side.header_keys) keys = header_line_keys(layout.ids, header_values(block));
+  LineSideContexts contexts(literals, std::move(templates), layout.ids, raw.data(), keys);
   const ByteSpan params = side.stored.subspan(1, side.stored[0]);
   const ByteSpan payload = side.stored.subspan(1 + side.stored[0]);
   KOLMO_RETURN_IF_ERROR(decode_cm_side_block(params, payload, raw, limits, contexts));
@@ -210,7 +230,8 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   for (std::size_t k = 0; k < kStreamCount; ++k) {
     Bytes& s = streams[k];
     if (k == kRawStream && in.remaining() > 0 &&
-        (payload[in.position()] == kBackendCmSide || payload[in.position()] == kBackendCmSideContent)) {
+        (payload[in.position()] == kBackendCmSide || payload[in.position()] == kBackendCmSideContent ||
+         payload[in.position()] == kBackendCmSideHeader)) {
       KOLMO_RETURN_IF_ERROR(read_side_record(in, stream_limit, side));
       used += side.raw_size;
       if (used > limits.memory_bytes) return limit_exceeded("log: streams exceed the memory limit");
@@ -242,6 +263,8 @@ Status read_log_block(ByteSpan params, ByteSpan payload, std::size_t output_size
   }
   if (side.present) {
     used += LineSideContexts::memory_bytes(layout.templates.size());
+    // The header keys: one per line, and a view of every header value while they are made.
+    if (side.header_keys) used += 8 * lines + 16 * lines * fields;
     if (used > limits.memory_bytes) return limit_exceeded("log: side contexts exceed the memory limit");
   }
   if (side.present && !side.contents_only) {

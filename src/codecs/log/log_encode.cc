@@ -25,6 +25,9 @@ constexpr std::size_t kHeaderSampleBytes = 256 << 10;
 // log:max chooses between columns and whole lines on this much of a block (encode_max).
 constexpr std::size_t kMaxTrialBytes = 256 << 10;
 constexpr std::size_t kCmRawStreamShare = 16;
+// log:max tries plain whole lines beside the side way only where templates are this dense or more
+// (LogEncoder::side_way_covers_whole_lines).
+constexpr std::size_t kLinesPerTemplateForWholeLines = 32;
 // Files cut into blocks up to this size get a dictionary mined from their first
 // kDictionarySampleBytes (docs/log.md, "Dictionary frame").
 constexpr std::uint64_t kDictionaryMaxBlockSize = std::uint64_t{1} << 20;
@@ -149,35 +152,48 @@ StreamSet build_side_streams(const ParsedLog& log, std::optional<ColumnPolicy> h
   return streams;
 }
 
-// The raw stream of the side-information way, coded by cm with the lines' side contexts:
-// [kBackendCmSide][raw size][stored size][params length][cm params][cm payload]. contents_only
-// (the hybrid way): the stream holds contents, seen as lines of no header field, and the
-// backend is kBackendCmSideContent.
-Status append_side_stream(Bytes& out, const ParsedLog& log, ByteSpan raw, int level,
-                          bool contents_only = false) {
+// The cm level of the side-information way: the log's level, or the highest below it with room
+// for the provider's contexts (level 9 already models kMaxLevelContexts contexts).
+int side_level(int level, int side_contexts) {
+  while (level > 1 && !cm::side_contexts_fit(level, side_contexts)) --level;
+  return level;
+}
+
+// Per header field its values over the lines with a header, in line order.
+std::vector<std::vector<std::string_view>> header_values(const ParsedLog& log) {
+  std::vector<std::vector<std::string_view>> columns(log.header.fields());
+  for (std::size_t i = 0; i < log.lines.size(); ++i) {
+    if (log.ids[i] == kIdRawLine) continue;
+    for (std::size_t f = 0; f < columns.size(); ++f) columns[f].push_back(log.fields[log.field_begin[i] + f]);
+  }
+  return columns;
+}
+
+// The raw stream of a side-information way, coded by cm with the lines' side contexts:
+// [backend][raw size][stored size][params length][cm params][cm payload]. The backend says
+// what the stream holds: every line whole (kBackendCmSide), or the contents, the header being
+// columns (kBackendCmSideHeader, with the header keys as more contexts; kBackendCmSideContent,
+// round 6's hybrid without them, written by log:max,hybrid6 only).
+Status append_side_stream(Bytes& out, const ParsedLog& log, ByteSpan raw, int level, std::uint8_t backend) {
+  const bool contents_only = backend != kBackendCmSide;
   const std::vector<std::string_view> literals =
       contents_only ? std::vector<std::string_view>{std::string_view{}}
                     : std::vector<std::string_view>(log.header.literals.begin(), log.header.literals.end());
   std::vector<SideTemplate> templates;
   templates.reserve(log.templates.size());
   for (const Template& t : log.templates) templates.push_back({t.wild});
-  LineSideContexts side(literals, std::move(templates), log.ids, raw.data());
+  std::vector<std::uint64_t> keys;
+  if (backend == kBackendCmSideHeader) keys = header_line_keys(log.ids, header_values(log));
+  LineSideContexts side(literals, std::move(templates), log.ids, raw.data(), keys);
   EncodedBlock coded;
-  KOLMO_RETURN_IF_ERROR(encode_cm_side_block(level, raw, side, coded));
-  out.push_back(contents_only ? kBackendCmSideContent : kBackendCmSide);
+  KOLMO_RETURN_IF_ERROR(encode_cm_side_block(side_level(level, side.count()), raw, side, coded));
+  out.push_back(backend);
   append_varint(out, raw.size());
   append_varint(out, 1 + coded.params.size() + coded.payload.size());
   out.push_back(static_cast<std::uint8_t>(coded.params.size()));
   out.insert(out.end(), coded.params.begin(), coded.params.end());
   out.insert(out.end(), coded.payload.begin(), coded.payload.end());
   return ok_status();
-}
-
-// The cm level of the side-information way: the log's level, or the highest below it with room
-// for the side contexts (level 9 already models kMaxLevelContexts contexts).
-int side_level(int level) {
-  while (level > 1 && !cm::side_contexts_fit(level, cm::SideContexts::kMaxSideContexts)) --level;
-  return level;
 }
 
 // Bytes of the streams under a quick backend: the yardstick for choosing a header.
@@ -312,21 +328,35 @@ class LogEncoder final : public BlockEncoder {
     if (options_.only_side_lines || options_.only_hybrid_lines) ways.clear();
     if (options_.only_side_lines) ways.push_back(Way::kSideLines);
     if (options_.only_hybrid_lines) ways.push_back(Way::kHybridLines);
-    if (sample.size() == input.size()) {
-      return write_smallest(input, columns, ways, dict, policy, scratch, payload);
+    const bool whole_block = sample.size() == input.size();
+    std::optional<Modelled> sample_columns;
+    if (!whole_block) sample_columns = model(sample, columns.log.header, TemplateMethod::kOnline, policy);
+    if (side_way_covers_whole_lines(whole_block ? columns.log : sample_columns->log)) {
+      ways.erase(std::remove(ways.begin(), ways.end(), Way::kWholeLines), ways.end());
     }
-    const Modelled sample_columns = model(sample, columns.log.header, TemplateMethod::kOnline, policy);
+    if (whole_block) return write_smallest(input, columns, ways, dict, policy, scratch, payload);
     Way best = Way::kColumns;
     std::size_t best_size = SIZE_MAX;
     for (const Way w : ways) {
       Bytes trial;
-      KOLMO_RETURN_IF_ERROR(write_way(w, sample, sample_columns, dict, policy, scratch, trial));
+      KOLMO_RETURN_IF_ERROR(write_way(w, sample, *sample_columns, dict, policy, scratch, trial));
       if (trial.size() < best_size) {
         best_size = trial.size();
         best = w;
       }
     }
     return write_way(best, input, columns, dict, policy, scratch, payload);
+  }
+
+  // Speed (issue 6, round 7): plain whole lines beat the side-information way only by what the
+  // side way pays for its line ids and templates, which is little unless the lines are spread
+  // over many templates (on the 16 Loghub samples whole lines won on Mac only, 115 templates in
+  // 2,000 lines, and came close on Android, 72; elsewhere, at most 43, the side way or the hybrid
+  // was smaller by 0.2-9 %). So when the side way is tried and the trial's lines have fewer than
+  // one template per kLinesPerTemplateForWholeLines lines, the whole-line cm pass is skipped.
+  bool side_way_covers_whole_lines(const ParsedLog& trial) const {
+    return options_.side_line_trial && !options_.only_side_lines && !options_.only_hybrid_lines &&
+           trial.templates.size() * kLinesPerTemplateForWholeLines < trial.lines.size();
   }
 
   // Every way on the whole block; the smallest payload (the first of equals) is kept.
@@ -380,8 +410,10 @@ class LogEncoder final : public BlockEncoder {
     p.push_back(log.no_final_newline ? kFlagNoFinalNewline : 0);
     for (std::size_t k = 0; k < kStreamCount; ++k) {
       if (k == kRawStream) {
-        KOLMO_RETURN_IF_ERROR(append_side_stream(p, log, streams.s[k], side_level(options_.backends.cm_level),
-                                                 hybrid.has_value()));
+        const std::uint8_t backend = !hybrid                    ? kBackendCmSide
+                                     : options_.round6_hybrid ? kBackendCmSideContent
+                                                              : kBackendCmSideHeader;
+        KOLMO_RETURN_IF_ERROR(append_side_stream(p, log, streams.s[k], options_.backends.cm_level, backend));
         continue;
       }
       const ByteSpan prime = dict != nullptr ? dict->prime(k) : ByteSpan{};

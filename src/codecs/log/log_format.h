@@ -49,6 +49,9 @@ constexpr std::uint8_t kBackendCmSide = 5;
 // as usual; the raw stream holds every line's content (a raw line whole), coded by cm with the
 // contexts of log_side_contexts.h over contents only (as if the header had no fields).
 constexpr std::uint8_t kBackendCmSideContent = 6;
+// As kBackendCmSideContent (round 7), with one more context from each line's header values
+// (header_line_keys in log_side_contexts.h: the decoder has the header columns first).
+constexpr std::uint8_t kBackendCmSideHeader = 7;
 
 // The text, number and index streams of header columns (true) or template columns (false).
 inline Stream text_stream(bool header) { return header ? kHeaderTextStream : kTextStream; }

@@ -83,6 +83,10 @@ Expected<LogOptions> parse_log_options(std::string_view options, int level) {
     } else if (item == "hybrid") {
       o.only_hybrid_lines = true;
       o.mode = EncoderMode::kMax;
+    } else if (item == "hybrid6") {
+      o.only_hybrid_lines = true;
+      o.round6_hybrid = true;
+      o.mode = EncoderMode::kMax;
     } else if (item == "noside") {
       o.side_line_trial = false;
       o.mode = EncoderMode::kMax;
@@ -94,7 +98,7 @@ Expected<LogOptions> parse_log_options(std::string_view options, int level) {
       o.format_text = std::string(item.substr(7));
     } else {
       return invalid_argument("log: unknown option '" + std::string(item) +
-                              "' (known: fast, max, cm=1..9, columns, noside, side, hybrid, logzip[=1..3], nodict, format=...)");
+                              "' (known: fast, max, cm=1..9, columns, noside, side, hybrid, hybrid6, logzip[=1..3], nodict, format=...)");
     }
   }
   switch (o.mode) {
@@ -131,7 +135,7 @@ std::string log_options_spec(const LogOptions& o) {
     if (!o.whole_line_trial) s += ",columns";
     if (o.whole_line_trial && !o.side_line_trial) s += ",noside";
     if (o.whole_line_trial && o.only_side_lines) s += ",side";
-    if (o.whole_line_trial && o.only_hybrid_lines) s += ",hybrid";
+    if (o.whole_line_trial && o.only_hybrid_lines) s += o.round6_hybrid ? ",hybrid6" : ",hybrid";
   }
   if (o.mode == EncoderMode::kLogzip) s += ":logzip=" + std::to_string(o.logzip_level);
   if (!o.dictionary) s += std::string(s == "log" ? ":" : ",") + "nodict";

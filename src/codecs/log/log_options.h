@@ -8,7 +8,8 @@
 //   log:max,noside           columns and plain whole lines only (no side-information trial)
 //   log:max,side             only the side-information way (tests and measurements)
 //   log:max,hybrid           only the hybrid way: header columns, contents by cm with side
-//                            information (tests and measurements)
+//                            information and the header keys (tests and measurements)
+//   log:max,hybrid6          only round 6's hybrid (no header keys; tests of old files)
 //   log:logzip[=1|2|3]       the Logzip method (IR level 1, 2 or 3, default 3), lzma backend
 //   ...,nodict               no dictionary frame, even for files of small blocks
 //   ...,format=<A> <B>: <Content>   a Loghub-style header format (must come last: it may hold ',')
@@ -47,6 +48,8 @@ struct LogOptions {
   // ... and header fields as columns with every content coded by cm with side information
   // (the hybrid way); "noside" also turns it off, "hybrid" keeps it alone.
   bool only_hybrid_lines = false;
+  // "hybrid6": the hybrid as round 6 wrote it (kBackendCmSideContent, no header keys).
+  bool round6_hybrid = false;
   // Default mode: cm level 1 is also tried on the raw stream when it is small (log_encode.cc).
   bool cm_on_small_raw_stream = false;
   // Files of small blocks get a shared dictionary frame (log_dictionary.h); "nodict" turns it off.

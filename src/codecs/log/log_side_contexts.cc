@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 namespace kolmo::logc {
 namespace {
@@ -19,15 +20,53 @@ std::uint64_t extend(std::uint64_t h, std::uint8_t byte) {
 // the separator that followed it), it ended earlier, there is no previous value.
 constexpr std::uint32_t kAtEnd = 0x100, kPastEnd = 0x300, kNone = 0x400;
 
+std::uint64_t hash_text(std::string_view s) {
+  std::uint64_t h = 0;
+  for (const char c : s) h = extend(h, static_cast<std::uint8_t>(c));
+  return h;
+}
+
+bool is_categorical(const std::vector<std::string_view>& values, std::size_t limit) {
+  std::unordered_set<std::string_view> distinct;
+  for (const std::string_view v : values) {
+    distinct.insert(v);
+    if (distinct.size() > limit) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::vector<std::uint64_t> header_line_keys(std::span<const std::uint32_t> ids,
+                                            std::span<const std::vector<std::string_view>> columns) {
+  std::vector<std::uint64_t> keys(ids.size(), 0);
+  std::size_t header_lines = 0;
+  for (const std::uint32_t id : ids) header_lines += id != kIdRawLine ? 1 : 0;
+  const std::size_t limit = std::max<std::size_t>(1, header_lines / kCategoricalShare);
+  std::vector<std::size_t> used;
+  for (std::size_t f = 0; f < columns.size(); ++f) {
+    if (columns[f].size() == header_lines && is_categorical(columns[f], limit)) used.push_back(f);
+  }
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] == kIdRawLine) continue;
+    std::uint64_t h = 0x5851F42D4C957F2Dull;
+    for (const std::size_t f : used) h = mix(h, hash_text(columns[f][j]));
+    keys[i] = h | 1;  // never 0, the raw lines' key
+    ++j;
+  }
+  return keys;
+}
 
 LineSideContexts::LineSideContexts(std::span<const std::string_view> literals,
                                    std::vector<SideTemplate> templates,
-                                   std::span<const std::uint32_t> ids, const std::uint8_t* history)
+                                   std::span<const std::uint32_t> ids, const std::uint8_t* history,
+                                   std::span<const std::uint64_t> keys)
     : literals_(literals.size() > kMaxHeaderFields + 1 ? literals.first(kMaxHeaderFields + 1) : literals),
       templates_(std::move(templates)),
       ids_(ids),
       history_(history),
+      keys_(keys),
       previous_content_(templates_.size() + kFirstTemplateId, 0) {}
 
 void LineSideContexts::start(std::uint64_t out[kMaxSideContexts]) {
@@ -39,6 +78,7 @@ void LineSideContexts::begin_line() {
   id_ = line_ < ids_.size() ? ids_[line_] : kIdRawLine;
   if (id_ >= previous_content_.size()) id_ = kIdRawLine;
   template_ = id_ >= kFirstTemplateId ? &templates_[id_ - kFirstTemplateId] : nullptr;
+  key_ = line_ < keys_.size() ? keys_[line_] : 0;
   header_complete_ = false;
   content_started_ = false;
   if (id_ == kIdRawLine) {
@@ -213,6 +253,8 @@ void LineSideContexts::contexts(std::uint64_t out[kMaxSideContexts]) const {
     out[1] = mix(mix(where, v), last);
   }
   out[2] = mix(mix(line + 4, previous_value), so_far_);
+  if (keys_.empty()) return;
+  out[3] = mix(mix(line + 6, key_), so_far_);
 }
 
 }  // namespace kolmo::logc

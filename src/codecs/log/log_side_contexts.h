@@ -14,6 +14,9 @@
 //      id, the phase and the last byte;
 //   C  the line's id, the phase, the previous line's value of that field or token (hashed) and
 //      the bytes so far.
+// With header keys (the hybrid way with header side information, kBackendCmSideHeader: the
+// decoder has the header columns before the raw stream), one more:
+//   D  the line's id, the phase, the line's header key (header_line_keys) and the bytes so far.
 #pragma once
 
 #include <array>
@@ -34,15 +37,26 @@ struct SideTemplate {
   std::span<const std::uint8_t> wild;  // per token: 1 where it is a parameter
 };
 
+// Per line, a hash of its header's categorical fields (0 for a raw line, id kIdRawLine): the
+// fields with at most max(1, header lines / kCategoricalShare) distinct values (component,
+// level, process: not the times and counters, which would make every key new). columns: per
+// header field its values over the lines with a header, in line order. Encoder and decoder
+// compute it from the same values.
+inline constexpr std::size_t kCategoricalShare = 8;
+std::vector<std::uint64_t> header_line_keys(std::span<const std::uint32_t> ids,
+                                            std::span<const std::vector<std::string_view>> columns);
+
 class LineSideContexts final : public cm::SideContexts {
  public:
   // literals: the header's H + 1 literals; ids: per line (kIdRawLine, kIdRawContent,
   // kFirstTemplateId + k; an id beyond the templates counts as raw); history: the stream being
   // coded, of which the provider reads only the bytes already coded. All must outlive it.
+  // keys: empty, or per line its header key (context D).
   LineSideContexts(std::span<const std::string_view> literals, std::vector<SideTemplate> templates,
-                   std::span<const std::uint32_t> ids, const std::uint8_t* history);
+                   std::span<const std::uint32_t> ids, const std::uint8_t* history,
+                   std::span<const std::uint64_t> keys = {});
 
-  int count() const override { return 3; }
+  int count() const override { return keys_.empty() ? 3 : 4; }
   void start(std::uint64_t out[kMaxSideContexts]) override;
   void after_byte(std::uint8_t byte, std::uint64_t out[kMaxSideContexts]) override;
 
@@ -51,6 +65,7 @@ class LineSideContexts final : public cm::SideContexts {
 
  private:
   enum class Phase : std::uint8_t { kPrefix, kField, kToken };
+
   // A value of the previous line: [begin, end) in the history and its hash.
   struct Span {
     std::uint64_t begin = 0, end = 0, hash = 0;
@@ -73,6 +88,8 @@ class LineSideContexts final : public cm::SideContexts {
   std::vector<SideTemplate> templates_;
   std::span<const std::uint32_t> ids_;
   const std::uint8_t* history_;
+  std::span<const std::uint64_t> keys_;
+  std::uint64_t key_ = 0;         // the line's header key
   // Per id: 1 + the position where the content of its last line began (0: none yet).
   std::vector<std::uint64_t> previous_content_;
   std::array<Span, kMaxHeaderFields> fields_{}, previous_fields_{};
