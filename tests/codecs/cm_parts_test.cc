@@ -378,6 +378,93 @@ TEST(CmWordState, WordsInLineRestartAtNewline) {
   EXPECT_EQ(text_state("a b c\n* x").words_in_line(), 1u);
 }
 
+// ---- Round 9c: TextDetail, the lexical state of level 9's added contexts ----
+
+TextDetail detail_state(const std::string& text) {
+  TextDetail d;
+  for (char ch : text) d.update(static_cast<std::uint8_t>(ch));
+  return d;
+}
+
+TEST(CmTextDetail, WordHashesIgnoreCaseAndRememberTheLastWord) {
+  EXPECT_EQ(detail_state("The cat").word(), detail_state("the CAT").word());
+  EXPECT_EQ(detail_state("x cat ").word(), 0u);
+  EXPECT_EQ(detail_state("one two, ").previous_word(), detail_state("two").word());
+  EXPECT_EQ(detail_state("one two").previous_word(), detail_state("one").word());
+}
+
+TEST(CmTextDetail, PrefixKeepsTheFirstLettersOnly) {
+  EXPECT_EQ(detail_state("x inter").word_prefix(), detail_state("y internal").word_prefix());
+  EXPECT_NE(detail_state("x int").word_prefix(), detail_state("x inte").word_prefix());
+  EXPECT_NE(detail_state("x inte").word_prefix(), detail_state("x into").word_prefix());
+  EXPECT_EQ(detail_state("x ").word_prefix(), 0u);
+}
+
+TEST(CmTextDetail, NonSpaceBeforeWordSkipsSpaces) {
+  EXPECT_EQ(detail_state("x,  word").nonspace_before_word(), static_cast<std::uint32_t>(','));
+  EXPECT_EQ(detail_state("[[word").nonspace_before_word(), static_cast<std::uint32_t>('['));
+  EXPECT_EQ(detail_state("a word").nonspace_before_word(), static_cast<std::uint32_t>('a'));
+}
+
+TEST(CmTextDetail, OpenTagFollowsXmlNesting) {
+  EXPECT_EQ(detail_state("plain").open_tag(), 0u);
+  const std::uint32_t page = detail_state("<page>").open_tag();
+  EXPECT_NE(page, 0u);
+  EXPECT_EQ(detail_state("<page><title>a</title>").open_tag(), page);
+  EXPECT_NE(detail_state("<page><title>a").open_tag(), page);
+  EXPECT_EQ(detail_state("<page><text xml:space=\"preserve\">a b").open_tag(),
+            detail_state("<text>").open_tag());
+  EXPECT_EQ(detail_state("<page><minor />").open_tag(), page);  // self-closing
+  EXPECT_EQ(detail_state("<page><br/>").open_tag(), page);
+  EXPECT_EQ(detail_state("<page><!-- c -->").open_tag(), page);
+  EXPECT_EQ(detail_state("<page></page>").tag_depth(), 0u);
+  EXPECT_EQ(detail_state("</x></y>").tag_depth(), 0u);  // unbalanced closes stop at 0
+}
+
+TEST(CmTextDetail, SegmentsStartAtMarkupOpeners) {
+  // The same bytes since the last opener: the same segment, whatever came before it.
+  EXPECT_EQ(detail_state("abc [[Paris").segment(), detail_state("xyz[[Paris").segment());
+  EXPECT_NE(detail_state("a [[Paris").segment(), detail_state("a {{Paris").segment());
+  EXPECT_NE(detail_state("a [[Paris").segment(), detail_state("a [[Pari").segment());
+  // After '|' the link's target is the previous segment.
+  EXPECT_EQ(detail_state("[[Paris|city").previous_segment(), detail_state("x [Paris").segment());
+  EXPECT_EQ(detail_state("[[Paris|city").segment(), detail_state("{{a|city").segment());
+  // New lines and '(' start none (round 9c: book1 lost with them).
+  EXPECT_EQ(detail_state("[x\ny").segment(), detail_state("a[x\ny").segment());
+  EXPECT_NE(detail_state("[x\ny").segment(), detail_state("[x\nz").segment());
+}
+
+// Round 9c: level 9 models 40 contexts, 8 more than round 8; with the SSM input it keeps round
+// 8's 32 (the engine's worst case beside the larger model would not fit 2 GiB).
+TEST(CmLevelConfig, Level9AddsRound9cContextsButNotWithSsm) {
+  const LevelConfig nine = level_config(9);
+  EXPECT_EQ(nine.contexts & round9c_contexts(), round9c_contexts());
+  EXPECT_EQ(__builtin_popcountll(nine.contexts), kMaxLevelContexts);
+  const LevelConfig with_ssm = level_config(9, true);
+  EXPECT_EQ(with_ssm.contexts & round9c_contexts(), 0u);
+  EXPECT_EQ(with_ssm.contexts, nine.contexts & ~round9c_contexts());
+  EXPECT_EQ(__builtin_popcountll(with_ssm.contexts), 32);
+  for (int level = 1; level <= 8; ++level) {
+    EXPECT_EQ(level_config(level).contexts & round9c_contexts(), 0u) << level;
+    EXPECT_EQ(level_config(level, true).contexts, level_config(level).contexts) << level;
+  }
+  // The side-information way keeps the room it had (the log codec's levels do not change).
+  EXPECT_LE(kMaxSideModelContexts, kMaxLevelContexts);
+  EXPECT_FALSE(side_contexts_fit(9, 1));
+}
+
+// Level 9's model stays within 1.3 GiB for the largest block (the mixer rows and node maps grew
+// with round 9c's contexts), and its SSM variant is no larger than before round 9c.
+TEST(CmLevelConfig, Level9MemoryStaysWithinItsBudget) {
+  const Params p = params_for(9, std::uint64_t{64} << 20);
+  EXPECT_LE(model_memory_bytes(p), (std::uint64_t{13} << 30) / 10);
+  Params ssm = params_for(9, std::uint64_t{4} << 20);
+  ssm.ssm = true;
+  Params plain = ssm;
+  plain.ssm = false;
+  EXPECT_LT(model_memory_bytes(ssm), model_memory_bytes(plain));
+}
+
 // An APM trained on ones with its input halfway between two interpolation points (stretch 0
 // and 128 are points 16 and 17): returns the two points' values afterwards.
 std::pair<std::uint32_t, std::uint32_t> apm_points_after_ones(bool update_both) {

@@ -165,7 +165,7 @@ class Apm {
 // fixed point; sums are 64-bit and reduced in input order.
 class Mixer {
  public:
-  static constexpr int kMaxInputs = 136;  // a multiple of 8 (the weight rows are padded to 8)
+  static constexpr int kMaxInputs = 168;  // a multiple of 8 (the weight rows are padded to 8)
   static constexpr int kMaxSets = 11;
   static constexpr int kMaxFinals = 5;  // final mixers, averaged in the stretch domain
 

@@ -34,6 +34,17 @@ LevelConfig lighter_level_9(int level) {
 
 }  // namespace
 
+std::uint64_t round9c_contexts() {
+  return bits({kWordStem, kWordNonSpace, kTagWord, kMatchOrder2, kLineDistance, kSparse13,
+               kSegment, kSegmentPair});
+}
+
+LevelConfig level_config(int level, bool ssm) {
+  LevelConfig c = level_config(level);
+  if (ssm) c.contexts &= ~round9c_contexts();
+  return c;
+}
+
 LevelConfig level_config(int level) {
   if (level == 7 || level == 8) return lighter_level_9(level);
   LevelConfig c;
@@ -100,11 +111,17 @@ LevelConfig level_config(int level) {
       // Round 7a: out the three contexts whose leave-one-out was a gain at level 9 (order 8, the
       // byte above + last byte, the 16-run shape: -11, -24, -15 B on enwik8's first 300 KB); in the
       // match's expected byte, the line's first word and the open brackets (-55, -52, -93 B
-      // alone), and wiki emphasis (-71 B on enwik8 1 MB). 32 contexts, kMaxLevelContexts.
+      // alone), and wiki emphasis (-71 B on enwik8 1 MB). 32 contexts (round 8's maximum).
       // enwik8 1 MB: 207,065 -> 206,334 B (docs/cm.md, round 7a).
       // (Order 8 is no longer added at all: levels 7 and 8 became lighter level 9s in round 9.)
       c.contexts &= ~bits({kColumn, kShapeLong});
       c.contexts |= bits({kMatchByte, kLineFirstWord, kNest, kEmphasis});
+      // Round 9c: eight more contexts (40, kMaxLevelContexts): the last word with the current
+      // word's first letters, the word with the last non-space byte before it and with the open
+      // XML tag, the match's expected byte with order 2, the column with order 2, bytes 1 and 3,
+      // the wiki markup segment and the segment pair. enwik8 1 MB: 203,993 -> 203,469 B, book1
+      // 192,254 -> 191,192 B, for +22 % CPU (docs/cm.md, round 9c).
+      c.contexts |= round9c_contexts();
     }
     // Round 4, the mixer: rounded weight updates; the second layer at half the rate, its weights
     // chosen by node x what is known, and a second final mixer by node x match state averaged

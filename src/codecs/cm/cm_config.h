@@ -50,6 +50,16 @@ enum ContextKind : std::uint8_t {
   kNest,           // the open brackets ( [ { < (innermost 8) with the word (else the last byte)
   kEmphasis,       // inside ''italic'' / '''bold''' and == heading == lines, with the word (else
                    // the last byte)
+  // Round 9c, level 9 (TextDetail in cm_word_state.h; docs/cm.md, round 9c):
+  kWordStem,      // the last word and the current word's first 4 letters (between words: the
+                  // last byte)
+  kWordNonSpace,  // the current word (else the last byte), the last non-space byte before it
+  kTagWord,       // the innermost open XML tag with the word (else the last byte)
+  kMatchOrder2,   // the match model's expected byte (none: 0) and the last two bytes
+  kLineDistance,  // the column (bucketed: cm_model.cc column_bucket()) and the last two bytes
+  kSparse13,      // the last byte and the one 3 back
+  kSegment,       // the bytes since the last [ { < or |
+  kSegmentPair,   // the segment before the current one and the current one
   kContextKinds,
 };
 
@@ -84,12 +94,23 @@ struct LevelConfig {
 };
 
 LevelConfig level_config(int level);
+// The level's contexts with or without the SSM input (Params::ssm): with it, level 9 keeps round
+// 8's 32 contexts, as the SSM engine's worst case beside round 9c's contexts (+61 MiB) would not fit the
+// 2 GiB decoder default (cm_learning.h's learning_config(level, ssm) does the same for round 8r's
+// selectors).
+LevelConfig level_config(int level, bool ssm);
+// Round 9c's level-9 contexts (kWordStem .. kSegmentPair), which level_config(9, true) leaves out.
+std::uint64_t round9c_contexts();
 
 inline bool has_context(const LevelConfig& c, ContextKind k) { return (c.contexts >> k & 1) != 0; }
 
 static_assert(kContextKinds <= 64, "LevelConfig::contexts has 64 bits");
 
 // The most contexts one level may model (the mixer's input count is sized for it).
-constexpr int kMaxLevelContexts = 32;
+constexpr int kMaxLevelContexts = 40;
+// The most contexts a level may model with side contexts (cm_side_contexts.h): round 9c raised
+// kMaxLevelContexts for level 9's own contexts; the side-information way keeps the room it had,
+// so that the levels it chooses (the log codec's side_level()) stay as they were.
+constexpr int kMaxSideModelContexts = 32;
 
 }  // namespace kolmo::cm

@@ -144,7 +144,7 @@ constexpr int kSsmRate = 16;  // the SSM inputs' mixer rate (16 = the level's ba
 }  // namespace
 
 std::uint64_t model_memory_bytes(const Params& p, int side_contexts) {
-  const LevelConfig c = level_config(p.level);
+  const LevelConfig c = level_config(p.level, p.ssm);
   const LearningConfig l = learning_config(p.level, p.ssm);
   const int contexts = context_count(c) + side_contexts;
   std::uint64_t bytes = (std::uint64_t{16} << p.hash_bits) + kOrder1Bytes + kOrder2Bytes +
@@ -164,12 +164,12 @@ std::uint64_t model_memory_bytes(const Params& p, int side_contexts) {
 
 bool side_contexts_fit(int level, int side) {
   return side >= 0 && side <= SideContexts::kMaxSideContexts &&
-         context_count(level_config(level)) + side <= kMaxLevelContexts;
+         context_count(level_config(level)) + side <= kMaxSideModelContexts;
 }
 
 Model::Model(const Params& p, const std::uint8_t* history, SideContexts* side)
     : params_(p),
-      config_(level_config(p.level)),
+      config_(level_config(p.level, p.ssm)),
       learning_(learning_config(p.level, p.ssm)),
       lt_(logistic_tables()),
       states_(state_table()),
@@ -182,6 +182,7 @@ Model::Model(const Params& p, const std::uint8_t* history, SideContexts* side)
     }
   }
   if (side_ != nullptr) add_side_kinds();
+  uses_detail_ = (config_.contexts & round9c_contexts()) != 0;
 }
 
 Expected<std::unique_ptr<Model>> Model::create(const Params& p, const std::uint8_t* history,
@@ -394,9 +395,39 @@ void Model::hash_contexts() {
         v = (word_ != 0 ? word_ : (c4_ & 0xff)) + (std::uint64_t{emphasis_} << 32) + (3ull << 60);
         break;
       case kContextKinds: break;
+      default: v = detail_context(kinds_[i]); break;
     }
     context_hash_[i] = hash_to_32(v + (static_cast<std::uint64_t>(kinds_[i]) + 1) * 0x9E3779B97F4A7C15ull);
   }
+}
+
+// Round 9c's contexts (the kinds from kWordStem on): what TextDetail knows, mostly with the
+// current word (else the last byte), the match's expected byte with order 2, the column.
+std::uint64_t Model::detail_context(ContextKind kind) const {
+  const TextDetail& d = detail_;
+  const std::uint64_t word_or_last = word_ != 0 ? word_ : (c4_ & 0xff);
+  const std::uint64_t previous = std::uint64_t{d.previous_word()} << 32;
+  switch (kind) {
+    case kWordStem:
+      return previous + (d.word() != 0 ? d.word_prefix() : (c4_ & 0xff) + (1ull << 31));
+    case kWordNonSpace: return word_or_last + (std::uint64_t{d.nonspace_before_word()} << 32);
+    case kTagWord: return word_or_last + (std::uint64_t{d.open_tag()} << 32);
+    case kMatchOrder2: return expected_byte_ | (std::uint64_t{c4_ & 0xffff} << 9);
+    case kLineDistance: return (c4_ & 0xffff) | (std::uint64_t{column_bucket()} << 16);
+    case kSparse13: return c4_ & 0xff00ffu;
+    case kSegment: return d.segment();
+    case kSegmentPair: return d.segment() + (std::uint64_t{d.previous_segment()} << 32);
+    default: return 0;
+  }
+}
+
+// The distance since the last new line in 15 buckets (0..14: exact up to 3, then by powers of 2).
+std::uint32_t Model::column_bucket() const {
+  const std::uint64_t column = position_ - line_start_;
+  if (column < 4) return static_cast<std::uint32_t>(column);
+  std::uint32_t b = 4;
+  for (std::uint64_t edge = 8; edge <= 4096 && column >= edge; edge *= 2) ++b;
+  return b;  // 4..14
 }
 
 // The match model follows the most recent earlier occurrence of the last match_min_len bytes and
@@ -774,6 +805,7 @@ void Model::end_byte() {
   update_word(byte);
   update_markup(byte);
   text_.update(byte);
+  if (uses_detail_) detail_.update(byte);
   update_match();
   if (config_.run_model) update_runs(byte);
   if (ssm_ != nullptr) ssm_->end_byte(byte);

@@ -146,6 +146,10 @@ class Model {
   std::uint64_t older_bytes(int from, int to) const;
 
   WordState text_;  // round 5a: punctuation, words per line, the shape of the recent bytes
+  TextDetail detail_;  // round 9c: more lexical state (only where a context reads it)
+  bool uses_detail_ = false;
+  std::uint64_t detail_context(ContextKind kind) const;
+  std::uint32_t column_bucket() const;
   std::uint64_t line_start_ = 0, previous_line_start_ = 0;  // positions after the last two '\n'
   std::uint16_t after1_[256] = {};     // per byte value: the two bytes that followed it last
   std::unique_ptr<std::uint16_t[]> after2_;  // the same per pair of bytes (65536 entries)

@@ -35,4 +35,43 @@ class WordState {
   std::uint64_t long_shape_ = 0;         // the last 16
 };
 
+// Round 9c (level 9): more of the text's lexical state, for contexts of paq8px's word, text and
+// XML models that level 9 lacked: the current word's first letters, the last non-space byte
+// before the word, the innermost open XML tag, and the segments of the wiki markup (the bytes
+// since the last [ { < or |). Its word hashes are the model's (the same letters, case folded, the
+// same multiplier), so its contexts line up with the model's own word contexts. Updated once per
+// byte (only at levels that model one of its contexts), integer only.
+class TextDetail {
+ public:
+  static constexpr std::uint32_t kPrefixLetters = 4;
+
+  void update(std::uint8_t byte);
+
+  std::uint32_t word() const { return word_; }  // the current word's hash (0 between words)
+  // The current word's first kPrefixLetters letters (hash), 0 between words.
+  std::uint32_t word_prefix() const { return prefix_; }
+  std::uint32_t previous_word() const { return previous_word_; }  // the last completed word
+  // The last byte before the current (or last) word that is not a space.
+  std::uint32_t nonspace_before_word() const { return nonspace_before_word_; }
+  // The name of the innermost open <tag> (hash, 0 outside every tag) and the depth (0..8).
+  std::uint32_t open_tag() const { return depth_ > 0 ? tags_[depth_ - 1] : 0; }
+  std::uint32_t tag_depth() const { return depth_; }
+  // The bytes since the last [ { < or |, that byte included (hash), and the segment before it:
+  // a link's target while its text is read, a template's name while its fields are.
+  std::uint32_t segment() const { return segment_; }
+  std::uint32_t previous_segment() const { return previous_segment_; }
+
+ private:
+  void update_tag(std::uint8_t byte);
+
+  std::uint32_t word_ = 0, prefix_ = 0, letters_ = 0, previous_word_ = 0;
+  std::uint32_t last_nonspace_ = 0, nonspace_before_word_ = 0;
+  // The tag being read: 0 none, 1 after '<', 2 its name, 3 after the name; closing: "</".
+  std::uint32_t tag_state_ = 0, tag_name_ = 0, previous_byte_ = 0;
+  bool closing_ = false;
+  std::uint32_t tags_[8] = {};
+  std::uint32_t depth_ = 0;
+  std::uint32_t segment_ = 0, previous_segment_ = 0;
+};
+
 }  // namespace kolmo::cm
