@@ -227,7 +227,8 @@ TEST(CmCodec, BadParametersAreCorruptData) {
       {cm::kParamsVersion, 5, 20, 16},
       {cm::kParamsVersion, 5, 20, 16, 0, 0},
       {static_cast<std::uint8_t>(cm::kParamsVersion + 1), 5, 20, 16, 0},
-      {static_cast<std::uint8_t>(cm::kParamsVersion - 1), 5, 20, 16, 0},
+      {static_cast<std::uint8_t>(cm::kParamsVersion - 1), 9, 20, 16, 0},
+      {static_cast<std::uint8_t>(cm::kOldestReadableVersion - 1), 5, 20, 16, 0},
       {cm::kParamsVersion, 0, 20, 16, 0},
       {cm::kParamsVersion, 10, 20, 16, 0},
       {cm::kParamsVersion, 5, cm::kMinHashBits - 1, 16, 0},
@@ -239,6 +240,28 @@ TEST(CmCodec, BadParametersAreCorruptData) {
   for (const Bytes& params : bad) {
     EXPECT_EQ(cm_test::cm().decode(params, good.payload, out, {}).code(), StatusCode::kCorruptData)
         << "params of " << params.size() << " bytes";
+  }
+}
+
+// Versions 4 and 5 wrote levels 1-6 with today's models: such blocks still decode; their levels
+// 7-9 were other models and are refused with an error that says so.
+TEST(CmCodec, ReadsLevelsOneToSixOfEarlierVersionsWithTheSameModel) {
+  const Bytes text = generate_text(3000, 21);
+  for (int level = 1; level <= 9; ++level) {
+    const EncodedBlock block = encode(text, level);
+    for (int version = cm::kOldestReadableVersion; version < cm::kParamsVersion; ++version) {
+      Bytes params = block.params;
+      params[0] = static_cast<std::uint8_t>(version);
+      Bytes out(text.size());
+      const Status s = cm_test::cm().decode(params, block.payload, out, {});
+      if (level <= cm::kHighestLevelUnchangedSinceVersion4) {
+        ASSERT_TRUE(s.ok()) << "level " << level << " version " << version << ": " << s.to_string();
+        EXPECT_EQ(out, text) << "level " << level << " version " << version;
+      } else {
+        EXPECT_EQ(s.code(), StatusCode::kCorruptData) << "level " << level << " version " << version;
+        EXPECT_NE(s.message().find("earlier models"), std::string::npos) << s.message();
+      }
+    }
   }
 }
 

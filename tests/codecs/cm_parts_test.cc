@@ -129,19 +129,21 @@ TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
     EXPECT_GT(c.main_rate, 0) << level;
   }
   // Stronger levels model a superset of the contexts of weaker ones from level 5 on, but for the
-  // three that level 9 leaves out since round 7a (they cost bytes there).
-  const std::uint64_t level9_drops =
-      std::uint64_t{1} << kOrder8 | std::uint64_t{1} << kColumn | std::uint64_t{1} << kShapeLong;
+  // two that level 9 leaves out since round 7a (they cost bytes there), which levels 7 and 8, its
+  // lighter forms since round 9, leave out too.
+  const std::uint64_t level9_drops = std::uint64_t{1} << kColumn | std::uint64_t{1} << kShapeLong;
   for (int level = 6; level <= 9; ++level) {
-    const std::uint64_t below = level_config(level - 1).contexts & (level == 9 ? ~level9_drops : ~0ull);
+    const std::uint64_t below = level_config(level - 1).contexts & (level == 7 ? ~level9_drops : ~0ull);
     EXPECT_EQ(level_config(level).contexts & below, below) << level;
   }
 }
 
-// Round 8r: only level 9 leaves out selectors of its own; the lower levels keep all of theirs, so
-// that their weight sets stay as in earlier rounds.
-TEST(CmLearningConfig, LevelsBelow9KeepEverySelector) {
-  for (int level = 1; level <= 8; ++level) {
+// Round 8r: only level 9 (and level 8, which learns as level 9 since round 9) leaves out
+// selectors of its own; the lower levels keep all of theirs, so that their weight sets stay as in
+// earlier rounds.
+TEST(CmLearningConfig, LevelsBelow8KeepEverySelector) {
+  EXPECT_EQ(learning_config(8).dropped_selectors, learning_config(9).dropped_selectors);
+  for (int level = 1; level <= 7; ++level) {
     EXPECT_EQ(learning_config(level).dropped_selectors, 0u) << level;
   }
 }
@@ -444,9 +446,14 @@ TEST(CmLevelConfig, Level9AddsRound9cContextsButNotWithSsm) {
   EXPECT_EQ(with_ssm.contexts & round9c_contexts(), 0u);
   EXPECT_EQ(with_ssm.contexts, nine.contexts & ~round9c_contexts());
   EXPECT_EQ(__builtin_popcountll(with_ssm.contexts), 32);
-  for (int level = 1; level <= 8; ++level) {
+  for (int level = 1; level <= 6; ++level) {
     EXPECT_EQ(level_config(level).contexts & round9c_contexts(), 0u) << level;
     EXPECT_EQ(level_config(level, true).contexts, level_config(level).contexts) << level;
+  }
+  // Levels 7 and 8 are lighter level 9s (round 9): the same contexts, with and without ssm.
+  for (int level = 7; level <= 8; ++level) {
+    EXPECT_EQ(level_config(level).contexts, nine.contexts) << level;
+    EXPECT_EQ(level_config(level, true).contexts, with_ssm.contexts) << level;
   }
   // The side-information way keeps the room it had (the log codec's levels do not change).
   EXPECT_LE(kMaxSideModelContexts, kMaxLevelContexts);
@@ -611,9 +618,11 @@ TEST(CmMixer, WarmStartGivesNewFinalSetsTheFirstFinalMixersWeights) {
   EXPECT_EQ(first_p_of_fresh_final(true, 0), first_p_of_fresh_final(false, 0));
 }
 
-// Round 9m's learning is level 9's alone: the lower levels keep their outputs bit for bit.
-TEST(CmLearningConfig, Round9mLearningOnlyAtLevel9) {
-  for (int level = 1; level <= 8; ++level) {
+// Round 9m's learning is level 9's (and level 8's, which learns as level 9 since round 9): the
+// lower levels keep their outputs bit for bit.
+TEST(CmLearningConfig, Round9mLearningOnlyAtLevels8And9) {
+  EXPECT_EQ(learning_config(8).warm_start, learning_config(9).warm_start);
+  for (int level = 1; level <= 7; ++level) {
     const LearningConfig l = learning_config(level);
     EXPECT_EQ(l.confidence_rate, 0) << level;
     EXPECT_FALSE(l.node_map_by_word) << level;

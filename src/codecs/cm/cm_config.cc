@@ -16,7 +16,8 @@ constexpr std::uint64_t bits(std::initializer_list<ContextKind> kinds) {
 // slots (16 per block byte) and no confidence inputs (they double level 9's time); level 7 also
 // keeps level 5's mixer rates and selectors. Before, levels 7 and 8 were the same model (level 6
 // + order 8 and a sparse context). enwik8 1 MB: level 7 209,842 -> 207,589 B, level 8 209,842
-// -> 205,207 B, at about 1.4x and 2.2x level 5's CPU (level 9: 3.7x); docs/cm.md, "Levels".
+// -> 205,207 B, at about 1.4x and 2.2x level 5's CPU (level 9: 3.7x); with rounds 9c and 9m,
+// which reach them through level 9's configuration, 207,174 and 204,506 B (docs/cm.md, round 9).
 LevelConfig lighter_level_9(int level) {
   LevelConfig c = level_config(9);
   c.max_hash_bits = 24;

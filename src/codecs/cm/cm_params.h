@@ -20,7 +20,12 @@ namespace kolmo::cm {
 // Version 3: the transform byte; levels 5-9 start their mixer weights smaller and choose the first
 // weight set by the longest order seen; level 9 gained confidence inputs, two SSE stages, three text
 // contexts and two more mixer selectors.
-constexpr std::uint8_t kParamsVersion = 5;  // 5: round 8's level 9 (4: round 7, 3: rounds 3-6)
+// Version 6: round 9's levels 7-9 (levels 7 and 8 became lighter level 9s).
+constexpr std::uint8_t kParamsVersion = 6;  // 6: round 9; 5: round 8's level 9 (4: round 7, 3: rounds 3-6)
+// Versions 4 and 5 wrote the same models as version 6 at levels 1-6 (round 8 changed level 9,
+// round 9 levels 7-9), so their files at those levels still decode; the parser refuses the rest.
+constexpr std::uint8_t kOldestReadableVersion = 4;
+constexpr int kHighestLevelUnchangedSinceVersion4 = 6;
 constexpr int kMinHashBits = 12, kMaxHashBits = 26;
 constexpr int kMinMatchBits = 10, kMaxMatchBits = 24;
 
