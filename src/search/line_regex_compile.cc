@@ -32,6 +32,18 @@ class RegexCompiler {
     return true;
   }
 
+  // The zero-width assertions keep their names from the syntax tree to the program.
+  static Op assertion_op(Kind kind) {
+    switch (kind) {
+      case Kind::kLineStart: return Op::kLineStart;
+      case Kind::kLineEnd: return Op::kLineEnd;
+      case Kind::kWordBoundary: return Op::kWordBoundary;
+      case Kind::kNotWordBoundary: return Op::kNotWordBoundary;
+      case Kind::kWordStart: return Op::kWordStart;
+      default: return Op::kWordEnd;
+    }
+  }
+
   // Emits node's instructions; false when the program grew too large.
   bool emit_node(std::uint32_t index) {
     const RegexNode& n = syntax_.nodes[index];
@@ -41,17 +53,12 @@ class RegexCompiler {
       case Kind::kBytes:
         return emit({Op::kByteSet, n.set, 0});
       case Kind::kLineStart:
-        return emit({Op::kLineStart, 0, 0});
       case Kind::kLineEnd:
-        return emit({Op::kLineEnd, 0, 0});
       case Kind::kWordBoundary:
-        return emit({Op::kWordBoundary, 0, 0});
       case Kind::kNotWordBoundary:
-        return emit({Op::kNotWordBoundary, 0, 0});
       case Kind::kWordStart:
-        return emit({Op::kWordStart, 0, 0});
       case Kind::kWordEnd:
-        return emit({Op::kWordEnd, 0, 0});
+        return emit({assertion_op(n.kind), 0, 0});
       case Kind::kConcat:
         for (const std::uint32_t child : n.children) {
           if (!emit_node(child)) return false;

@@ -57,9 +57,10 @@ class Parser {
     out_.nodes.push_back(std::move(node));
     return static_cast<std::uint32_t>(out_.nodes.size() - 1);
   }
-  std::uint32_t add_kind(Kind kind) {
+  std::uint32_t add_kind(Kind kind, std::vector<std::uint32_t> children = {}) {
     RegexNode n;
     n.kind = kind;
+    n.children = std::move(children);
     return add(std::move(n));
   }
   std::uint32_t add_set(ByteSet set) {
@@ -101,11 +102,7 @@ class Parser {
       ++pos_;
       branches.push_back(parse_concat(depth));
     }
-    if (branches.size() == 1) return branches[0];
-    RegexNode n;
-    n.kind = Kind::kAlternation;
-    n.children = std::move(branches);
-    return add(std::move(n));
+    return branches.size() == 1 ? branches[0] : add_kind(Kind::kAlternation, std::move(branches));
   }
 
   std::uint32_t parse_concat(int depth) {
@@ -113,11 +110,7 @@ class Parser {
     // An unmatched ')' at the top level is a literal, as in GNU grep -E.
     while (!done() && peek() != '|' && !(peek() == ')' && depth > 0)) items.push_back(parse_repeat(depth));
     if (items.empty()) return add_kind(Kind::kEmpty);
-    if (items.size() == 1) return items[0];
-    RegexNode n;
-    n.kind = Kind::kConcat;
-    n.children = std::move(items);
-    return add(std::move(n));
+    return items.size() == 1 ? items[0] : add_kind(Kind::kConcat, std::move(items));
   }
 
   std::uint32_t parse_repeat(int depth) {

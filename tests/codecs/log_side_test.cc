@@ -6,6 +6,8 @@
 // hybrid way" and "log:max: header side information").
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+
 #include <optional>
 #include <random>
 #include <string>
@@ -37,6 +39,15 @@ EncodedBlock encode(ByteSpan input, const std::string& options) {
 
 Status decode(const EncodedBlock& block, Bytes& out, DecodeLimits limits = {}) {
   return log_codec().decode(block.params, block.payload, out, limits);
+}
+
+// Each block decodes back to input.
+void expect_each_decodes_to(std::initializer_list<const EncodedBlock*> blocks, const Bytes& input) {
+  for (const EncodedBlock* block : blocks) {
+    Bytes out(input.size());
+    ASSERT_TRUE(decode(*block, out).ok());
+    EXPECT_EQ(out, input);
+  }
 }
 
 // Lines of a few templates with a header, plus the adversarial cases, through one way alone
@@ -103,11 +114,7 @@ TEST(LogHybridLines, HeaderKeysPredictWhatTheHeaderDetermines) {
   std::cout << "component log " << input.size() << " B: hybrid without header keys " << without.payload.size()
             << " B, with " << with_keys.payload.size() << " B\n";
   EXPECT_LT(with_keys.payload.size(), without.payload.size());
-  for (const EncodedBlock* block : {&with_keys, &without}) {
-    Bytes out(input.size());
-    ASSERT_TRUE(decode(*block, out).ok());
-    EXPECT_EQ(out, input);
-  }
+  expect_each_decodes_to({&with_keys, &without}, input);
 }
 
 // The key of a line hashes its categorical header fields only: equal for lines of the same
@@ -171,11 +178,7 @@ TEST(LogHybridLines, HeaderFieldsAreColumnsAndLogMaxKeepsTheSmallest) {
   EXPECT_LE(best.payload.size(), hybrid.payload.size());
   EXPECT_LE(best.payload.size(), side.payload.size());
   EXPECT_LE(best.payload.size(), noside.payload.size());
-  for (const EncodedBlock* block : {&hybrid, &best}) {
-    Bytes out(input.size());
-    ASSERT_TRUE(decode(*block, out).ok());
-    EXPECT_EQ(out, input);
-  }
+  expect_each_decodes_to({&hybrid, &best}, input);
 }
 
 // Templates known to the model help: on a templated log the side way is smaller than the same
@@ -194,11 +197,7 @@ TEST(LogSideLines, TemplatesAsSideInformationBeatPlainWholeLines) {
   const EncodedBlock noside = encode(input, "max,cm=1,noside");
   EXPECT_LE(best.payload.size(), noside.payload.size());
   EXPECT_LE(best.payload.size(), side.payload.size());
-  for (const EncodedBlock* block : {&side, &best, &noside}) {
-    Bytes out(input.size());
-    ASSERT_TRUE(decode(*block, out).ok());
-    EXPECT_EQ(out, input);
-  }
+  expect_each_decodes_to({&side, &best, &noside}, input);
 }
 
 TEST(LogSideLines, ContainerOutputIsTheSameForOneAndTwoThreads) {
