@@ -148,16 +148,16 @@ TEST(CmLearningConfig, LevelsBelow8KeepEverySelector) {
   }
 }
 
-// With the SSM input every level learns as in round 7 (its engine needs the memory that round
-// 8r's selectors would take): no selector left out, none of round 8r's added.
-TEST(CmLearningConfig, SsmKeepsRound7Selectors) {
+// Since round 10s every level learns the same with the SSM input as without it.
+TEST(CmLearningConfig, SsmLearnsAsTheLevel) {
   for (int level = 1; level <= 9; ++level) {
     const LearningConfig l = learning_config(level, true);
-    EXPECT_EQ(l.dropped_selectors, 0u) << level;
-    EXPECT_EQ(l.extra_selectors & unsigned{kSelectMarkupNode}, 0u) << level;
-    EXPECT_EQ(l.extra_finals & unsigned{kFinalMarkupNode}, 0u) << level;
-    EXPECT_EQ(l.mixer_rate, learning_config(level).mixer_rate) << level;
-    EXPECT_FALSE(l.order2_match_sse) << level;  // round 9m's SSE stage: memory, as round 8r's
+    const LearningConfig plain = learning_config(level);
+    EXPECT_EQ(l.dropped_selectors, plain.dropped_selectors) << level;
+    EXPECT_EQ(l.extra_selectors, plain.extra_selectors) << level;
+    EXPECT_EQ(l.extra_finals, plain.extra_finals) << level;
+    EXPECT_EQ(l.mixer_rate, plain.mixer_rate) << level;
+    EXPECT_EQ(l.order2_match_sse, plain.order2_match_sse) << level;
   }
 }
 
@@ -436,24 +436,21 @@ TEST(CmTextDetail, SegmentsStartAtMarkupOpeners) {
   EXPECT_NE(detail_state("[x\ny").segment(), detail_state("[x\nz").segment());
 }
 
-// Round 9c: level 9 models 40 contexts, 8 more than round 8; with the SSM input it keeps round
-// 8's 32 (the engine's worst case beside the larger model would not fit 2 GiB).
-TEST(CmLevelConfig, Level9AddsRound9cContextsButNotWithSsm) {
+// Round 9c: level 9 models 40 contexts, 8 more than round 8; since round 10s also with the SSM
+// input (its token model no longer needs the room of statesmix's Mamba).
+TEST(CmLevelConfig, Level9AddsRound9cContextsAlsoWithSsm) {
   const LevelConfig nine = level_config(9);
   EXPECT_EQ(nine.contexts & round9c_contexts(), round9c_contexts());
   EXPECT_EQ(__builtin_popcountll(nine.contexts), kMaxLevelContexts);
-  const LevelConfig with_ssm = level_config(9, true);
-  EXPECT_EQ(with_ssm.contexts & round9c_contexts(), 0u);
-  EXPECT_EQ(with_ssm.contexts, nine.contexts & ~round9c_contexts());
-  EXPECT_EQ(__builtin_popcountll(with_ssm.contexts), 32);
   for (int level = 1; level <= 6; ++level) {
     EXPECT_EQ(level_config(level).contexts & round9c_contexts(), 0u) << level;
+  }
+  for (int level = 1; level <= 9; ++level) {
     EXPECT_EQ(level_config(level, true).contexts, level_config(level).contexts) << level;
   }
-  // Levels 7 and 8 are lighter level 9s (round 9): the same contexts, with and without ssm.
+  // Levels 7 and 8 are lighter level 9s (round 9): the same contexts.
   for (int level = 7; level <= 8; ++level) {
     EXPECT_EQ(level_config(level).contexts, nine.contexts) << level;
-    EXPECT_EQ(level_config(level, true).contexts, with_ssm.contexts) << level;
   }
   // The side-information way keeps the room it had (the log codec's levels do not change).
   EXPECT_LE(kMaxSideModelContexts, kMaxLevelContexts);
@@ -461,7 +458,7 @@ TEST(CmLevelConfig, Level9AddsRound9cContextsButNotWithSsm) {
 }
 
 // Level 9's model stays within 1.3 GiB for the largest block (the mixer rows and node maps grew
-// with round 9c's contexts), and its SSM variant is no larger than before round 9c.
+// with round 9c's contexts), and is the same model with the SSM input (round 10s).
 TEST(CmLevelConfig, Level9MemoryStaysWithinItsBudget) {
   const Params p = params_for(9, std::uint64_t{64} << 20);
   EXPECT_LE(model_memory_bytes(p), (std::uint64_t{13} << 30) / 10);
@@ -469,7 +466,9 @@ TEST(CmLevelConfig, Level9MemoryStaysWithinItsBudget) {
   ssm.ssm = true;
   Params plain = ssm;
   plain.ssm = false;
-  EXPECT_LT(model_memory_bytes(ssm), model_memory_bytes(plain));
+  // Only the SSM's two mixer inputs and its SSE stage are added.
+  EXPECT_GT(model_memory_bytes(ssm), model_memory_bytes(plain));
+  EXPECT_LT(model_memory_bytes(ssm) - model_memory_bytes(plain), std::uint64_t{8} << 20);
 }
 
 // An APM trained on ones with its input halfway between two interpolation points (stretch 0

@@ -1,6 +1,7 @@
 // The cm codec's SSM input (option ssm, params flag bit 1): the causal token cut against a naive
-// longest match, option and params parsing, round trips with and without the statesmix tokenizer,
-// the same payload for one and two engine threads, damaged SSM headers and the memory limit.
+// longest match, the token model's speculative distribution and dense weights, option and params
+// parsing, round trips with and without the statesmix tokenizer, the same payload for one and two
+// threads, damaged SSM headers, the memory limit and the encoder's memory budget.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -109,6 +110,67 @@ TEST(CmSsmTokenWalker, DropsBytesNoTokenStartsWith) {
   EXPECT_EQ(v.length(got[1]), 1u);
 }
 
+// A history where no token follows itself, so that the contexts ending in the next token differ
+// from those that learn it.
+std::vector<std::uint32_t> tokens_without_repeats(std::size_t n, std::uint32_t ve,
+                                                  std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::uint32_t> t;
+  while (t.size() < n) {
+    // Few distinct tokens in runs of a pattern: n-gram contexts recur and get lists.
+    const std::uint32_t x = static_cast<std::uint32_t>(rng() % 7 == 0 ? rng() % ve : t.size() % 9);
+    if (t.empty() || t.back() != x) t.push_back(x);
+  }
+  return t;
+}
+
+// predict_after(t) must give what predict() gives once t is learned, except for t's own weight
+// (its count grows): the same listed tokens, biases and dense scale.
+TEST(CmSsmTokenModel, SpeculativeDistributionMatchesTheOneAfterLearning) {
+  const std::uint32_t ve = 40;
+  const std::vector<std::uint32_t> seq = tokens_without_repeats(400, ve, 5);
+  cm::SparseTokenModel m(ve, seq.size());
+  cm::SparseTokenModel::Distribution spec;
+  std::size_t listed_seen = 0;
+  for (const std::uint32_t t : seq) {
+    m.predict_after(t, spec);
+    m.update(t);
+    m.predict();
+    const cm::SparseTokenModel::Distribution& after = m.next();
+    EXPECT_EQ(spec.g, after.g);
+    ASSERT_EQ(spec.listed.size(), after.listed.size());
+    for (std::size_t i = 0; i < spec.listed.size(); ++i) {
+      EXPECT_EQ(spec.listed[i].rank, after.listed[i].rank);
+      if (spec.listed[i].rank != t) {
+        EXPECT_EQ(spec.listed[i].extra, after.listed[i].extra);
+      }
+    }
+    listed_seen += after.listed.size();
+  }
+  EXPECT_GT(listed_seen, seq.size());  // the n-gram lists were exercised
+}
+
+// The Fenwick tree's ranges: a token's dense weight grows with its count, equal counts weigh the
+// same, and the ranges add up.
+TEST(CmSsmTokenModel, DenseWeightsFollowTheCounts) {
+  const std::uint32_t ve = 37;
+  cm::SparseTokenModel m(ve, 100);
+  auto weight = [&](std::uint32_t r) { return m.dense_prefix(r + 1) - m.dense_prefix(r); };
+  const std::uint64_t unseen = weight(0);
+  EXPECT_GT(unseen, 0u);
+  for (std::uint32_t r = 1; r < ve; ++r) EXPECT_EQ(weight(r), unseen) << r;
+  for (int i = 0; i < 5; ++i) {
+    m.predict();
+    m.update(12);
+  }
+  m.predict();
+  m.update(30);
+  EXPECT_GT(weight(12), weight(30));
+  EXPECT_GT(weight(30), unseen);
+  EXPECT_EQ(weight(11), unseen);
+  EXPECT_EQ(m.dense_prefix(ve), unseen * (ve - 2) + weight(12) + weight(30));
+}
+
 TEST(CmSsmParams, FlagsByteCarriesTransformAndSsm) {
   for (const bool transform : {false, true}) {
     for (const bool ssm : {false, true}) {
@@ -145,7 +207,8 @@ TEST(CmSsmOptions, ParsesSsmItemsBesideTheLevel) {
     auto enc = cm.make_encoder(good, 0);
     ASSERT_TRUE(enc.ok()) << good << ": " << enc.status().to_string();
     EXPECT_NE((*enc)->spec().find(",ssm"), std::string::npos) << good;
-    // The worst case (one token per byte of a 4 MiB block) fits the default decoder limit.
+    // Within the default decoder limit: the encoder leaves the token model out of a block where
+    // it would not fit (one token per byte of a 4 MiB block).
     EXPECT_LE((*enc)->working_memory(), std::uint64_t{2} << 30) << good;
     EXPECT_LE((*enc)->preferred_block_size(), std::uint64_t{4} << 20) << good;
   }
@@ -220,6 +283,24 @@ TEST(CmSsmCodec, DamagedSsmHeaderIsRefused) {
   EXPECT_TRUE(!off.ok() || out2 != in);
 }
 
+// Damage after the SSM header decodes to other bytes (or is refused), never a crash: the token
+// model then sees tokens the encoder never fed, up to the header's count.
+TEST(CmSsmCodec, DamagedCodedBitsNeverCrash) {
+  REQUIRE_TOKENIZER();
+  const Bytes text = generate_text(5000, 3);
+  const EncodedBlock block = encode_with_options(text, "5,ssm");
+  ASSERT_GT(block.payload.size(), 200u);
+  std::mt19937 rng(17);
+  for (int trial = 0; trial < 12; ++trial) {
+    EncodedBlock bad = block;
+    const std::size_t at = block.payload.size() / 4 + rng() % (block.payload.size() / 2);
+    bad.payload[at] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+    Bytes out(text.size());
+    const Status s = decode(bad, out);
+    EXPECT_TRUE(!s.ok() || out != text) << trial;
+  }
+}
+
 TEST(CmSsmCodec, MemoryLimitCountsTheEngine) {
   REQUIRE_TOKENIZER();
   const Bytes text = generate_text(4000, 2);
@@ -230,6 +311,23 @@ TEST(CmSsmCodec, MemoryLimitCountsTheEngine) {
   limits.memory_bytes = cm::model_memory_bytes(*p) + 1024;  // the model fits, the engine does not
   Bytes out(text.size());
   EXPECT_EQ(decode(with, out, limits).code(), StatusCode::kLimitExceeded);
+}
+
+// The encoder leaves the token model out (no header, nullptr) when it would not fit its budget.
+TEST(CmSsmCodec, EncoderLeavesOutATokenModelBeyondItsBudget) {
+  REQUIRE_TOKENIZER();
+  const Bytes text = generate_text(3000, 4);
+  ByteWriter none;
+  auto left_out = cm::SsmInput::for_encoding(text, statesmix::kMaxVocabSize, 1, 0, none);
+  ASSERT_TRUE(left_out.ok()) << left_out.status().to_string();
+  EXPECT_EQ(*left_out, nullptr);
+  EXPECT_TRUE(none.take().empty());
+  ByteWriter header;
+  auto used = cm::SsmInput::for_encoding(text, statesmix::kMaxVocabSize, 1,
+                                         std::uint64_t{1} << 30, header);
+  ASSERT_TRUE(used.ok()) << used.status().to_string();
+  EXPECT_NE(*used, nullptr);
+  EXPECT_FALSE(header.take().empty());
 }
 
 // Last: it points the tokenizer lookup at a missing file for the rest of the process.

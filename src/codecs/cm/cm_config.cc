@@ -40,11 +40,7 @@ std::uint64_t round9c_contexts() {
                kSegment, kSegmentPair});
 }
 
-LevelConfig level_config(int level, bool ssm) {
-  LevelConfig c = level_config(level);
-  if (ssm) c.contexts &= ~round9c_contexts();
-  return c;
-}
+LevelConfig level_config(int level, bool /*ssm*/) { return level_config(level); }
 
 LevelConfig level_config(int level) {
   if (level == 7 || level == 8) return lighter_level_9(level);

@@ -94,12 +94,12 @@ struct LevelConfig {
 };
 
 LevelConfig level_config(int level);
-// The level's contexts with or without the SSM input (Params::ssm): with it, level 9 keeps round
-// 8's 32 contexts, as the SSM engine's worst case beside round 9c's contexts (+61 MiB) would not fit the
-// 2 GiB decoder default (cm_learning.h's learning_config(level, ssm) does the same for round 8r's
-// selectors).
+// The level's contexts with or without the SSM input (Params::ssm): the same since round 10s, whose
+// token model (statesmix's n-gram biases without its Mamba) fits beside level 9's whole model in
+// the 2 GiB decoder default, and the encoder leaves it out of any block where it would not. (Round
+// 8's 32 contexts were kept with the SSM before.)
 LevelConfig level_config(int level, bool ssm);
-// Round 9c's level-9 contexts (kWordStem .. kSegmentPair), which level_config(9, true) leaves out.
+// Round 9c's level-9 contexts (kWordStem .. kSegmentPair).
 std::uint64_t round9c_contexts();
 
 inline bool has_context(const LevelConfig& c, ContextKind k) { return (c.contexts >> k & 1) != 0; }

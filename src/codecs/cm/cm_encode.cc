@@ -1,5 +1,6 @@
 #include "codecs/cm/cm_encode.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -15,8 +16,9 @@ namespace kolmo {
 namespace {
 
 constexpr int kCmDefaultLevel = 5;
-// With the SSM input: its engine's tables grow with the block's tokens (one per byte at worst),
-// so blocks stay at 4 MiB (engine at most about 0.95 GB, beside level 9's 0.67 GB).
+// With the SSM input: its token model's tables grow with the block's tokens (one per byte at
+// worst: about 1.2 GB for 4 MiB), so blocks stay at 4 MiB; a block whose token model would not fit
+// beside level 9's model (0.9 GB) in the decoder's default 2 GiB is coded without it.
 constexpr std::uint64_t kSsmBlockSize = std::uint64_t{4} << 20;
 
 // Codes every bit of input with the model's predictions, appending the coder's bytes to payload.
@@ -47,7 +49,7 @@ class CmEncoder final : public BlockEncoder {
     return encode_block_threaded(input, out, 1);
   }
 
-  // threads: only the SSM input's engine uses them; the payload is the same for any count.
+  // threads: unused since round 10s (the SSM input's token model is serial).
   Status encode_block_threaded(ByteSpan input, EncodedBlock& out,
                                unsigned threads) const override {
     out.payload.clear();
@@ -57,18 +59,25 @@ class CmEncoder final : public BlockEncoder {
     cm::Params params = cm::params_for(level_, coded.size());
     params.text_transform = transform;
     params.ssm = ssm_.on;
+    std::unique_ptr<cm::SsmInput> ssm;
+    Bytes ssm_header;
+    if (ssm_.on && !input.empty()) {
+      // A block whose token model would not fit beside the model in the decoder's default
+      // memory limit is coded without it (binary-like data: about one token per byte).
+      const std::uint64_t model = cm::model_memory_bytes(params) + transformed.size();
+      const std::uint64_t limit = DecodeLimits{}.memory_bytes;
+      ByteWriter header;
+      KOLMO_ASSIGN_OR_RETURN(ssm, cm::SsmInput::for_encoding(coded, ssm_.vocab_limit, threads,
+                                                             model < limit ? limit - model : 0,
+                                                             header));
+      ssm_header = header.take();
+      params.ssm = ssm != nullptr;
+    }
     out.params = cm::serialize_params(params);
     if (input.empty()) return ok_status();  // nothing to model: an empty payload
     out.payload.reserve(coded.size() / 3 + 16);
     if (transform) append_varint(out.payload, transformed.size());
-    std::unique_ptr<cm::SsmInput> ssm;
-    if (ssm_.on) {
-      ByteWriter header;
-      KOLMO_ASSIGN_OR_RETURN(
-          ssm, cm::SsmInput::for_encoding(coded, ssm_.vocab_limit, threads, header));
-      const Bytes h = header.take();
-      out.payload.insert(out.payload.end(), h.begin(), h.end());
-    }
+    out.payload.insert(out.payload.end(), ssm_header.begin(), ssm_header.end());
     return encode_stream(params, coded, std::move(ssm), out.payload);
   }
   // Large blocks: the model learns across the whole block, and its tables grow with the block
@@ -80,11 +89,14 @@ class CmEncoder final : public BlockEncoder {
   std::uint64_t working_memory() const override {
     cm::Params p = cm::params_for(level_, preferred_block_size());
     p.ssm = ssm_.on;
+    const std::uint64_t model =
+        cm::model_memory_bytes(p) + cm::max_transformed_size(preferred_block_size());
+    // The token model is used only where it fits beside the model in the decoder's default limit.
     const std::uint64_t ssm_bytes =
         ssm_.on ? cm::SsmInput::memory_bytes(statesmix::kMaxVocabSize, preferred_block_size(),
                                              std::uint64_t{64} * statesmix::kMaxVocabSize)
                 : 0;
-    return cm::model_memory_bytes(p) + cm::max_transformed_size(preferred_block_size()) + ssm_bytes;
+    return std::max(model, std::min(model + ssm_bytes, DecodeLimits{}.memory_bytes));
   }
   std::string spec() const override {
     std::string s = "cm:" + std::to_string(level_);

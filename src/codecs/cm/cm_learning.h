@@ -109,21 +109,9 @@ inline LearningConfig learning_config(int level) {
   return c;
 }
 
-// The level's learning with or without the SSM input (Params::ssm). With it, level 9 keeps round
-// 7's selectors and final mixers: round 8r's 65,536-set selector (36 MiB with its final mixer)
-// would take the worst case (a 4 MiB block of one token per byte: the engine's 1.27 GB beside
-// the model) past the 2 GiB decoder default.
-inline LearningConfig learning_config(int level, bool ssm) {
-  LearningConfig c = learning_config(level);
-  if (ssm) {
-    c.dropped_selectors = 0;
-    c.extra_selectors &= ~unsigned{kSelectMarkupNode};
-    c.extra_finals &= ~unsigned{kFinalMarkupNode};
-    // Round 9m's SSE stage (4.3 MB) is left out too: the worst case is within a few MB of
-    // 2 GiB. Its other changes take no memory.
-    c.order2_match_sse = false;
-  }
-  return c;
-}
+// The level's learning with or without the SSM input (Params::ssm): the same since round 10s (see
+// level_config(level, ssm)); before, level 9 with the SSM kept round 7's selectors and final
+// mixers and left out round 9m's SSE stage, for memory.
+inline LearningConfig learning_config(int level, bool /*ssm*/) { return learning_config(level); }
 
 }  // namespace kolmo::cm

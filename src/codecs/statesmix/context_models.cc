@@ -27,9 +27,11 @@ std::uint64_t mix64(std::uint64_t k) {
   return k;
 }
 
+}  // namespace
+
 // Context key of the last `len` tokens: exact 16-bit packing up to 4 tokens, else mix64 of the
 // polynomial hash k = k * 104729 + id (oldest first). Never 0 (0 marks an empty slot).
-std::uint64_t context_key(const std::vector<std::uint32_t>& h, int len) {
+std::uint64_t ContextModels::context_key(std::span<const std::uint32_t> h, int len) {
   const std::size_t n = h.size();
   std::uint64_t k = 0;
   if (len <= 4) {
@@ -41,7 +43,9 @@ std::uint64_t context_key(const std::vector<std::uint32_t>& h, int len) {
   return k == 0 ? 1 : k;
 }
 
-}  // namespace
+std::uint32_t ContextModels::lz_slot(std::uint32_t key, std::uint32_t table_bits) {
+  return static_cast<std::uint32_t>(mix64(key) >> (64 - table_bits));
+}
 
 std::uint64_t ContextModels::memory_bytes(std::uint32_t ve, std::uint64_t n_tokens,
                                           std::uint32_t table_bits) {
@@ -97,6 +101,21 @@ ContextModels::Slot* ContextModels::find(int order, std::uint64_t key, bool inse
     }
   }
   return nullptr;  // eight probes full of other contexts: the context is dropped
+}
+
+const ContextModels::Slot* ContextModels::find_existing(int order, std::uint64_t key) const {
+  const Table& t = tables_[order];
+  if (order == 0) {
+    const Slot& s = t.slots[key - 1];
+    return s.key == key ? &s : nullptr;
+  }
+  const std::uint64_t start = mix64(key + static_cast<std::uint64_t>(order)) >> (64 - table_bits_);
+  for (int p = 0; p < kProbes; ++p) {
+    const Slot& s = t.slots[(start + p) & t.mask];
+    if (s.key == key) return &s;
+    if (s.key == 0) return nullptr;
+  }
+  return nullptr;
 }
 
 void ContextModels::add_entry(Table& t, Slot& s, std::uint32_t token) {

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace kolmo::statesmix {
@@ -32,7 +33,18 @@ class ContextModels {
   // so far. Also remembers the context slots for update().
   void add_biases(const std::vector<std::uint32_t>& history, float s, float* logits);
 
-  // Learns that `token` followed the history passed to the last add_biases().
+  // The sparse part of add_biases (every n-gram, LZ and recency bias, not the dense prior):
+  // calls visit(token, bias) in add_biases's order, each bias as add_biases adds it. Remembers the
+  // context slots for update() like add_biases. (The cm codec's SSM input without the Mamba.)
+  template <class Visit>
+  void sparse_biases(std::span<const std::uint32_t> history, float s, Visit&& visit);
+  // The same for a history that is not (yet) the learned one; remembers nothing. history needs
+  // only its last kRecencyWindow tokens (at least kMaxContext); n is the full history's length.
+  template <class Visit>
+  void peek_sparse_biases(std::span<const std::uint32_t> tail, std::size_t n, float s,
+                          Visit&& visit) const;
+
+  // Learns that `token` followed the history passed to the last add_biases() / sparse_biases().
   void update(std::uint32_t token);
 
  private:
@@ -52,6 +64,15 @@ class ContextModels {
     std::uint16_t count;
   };
   Slot* find(int order, std::uint64_t key, bool insert);
+  const Slot* find_existing(int order, std::uint64_t key) const;
+  static std::uint64_t context_key(std::span<const std::uint32_t> h, int len);
+  static std::uint32_t lz_slot(std::uint32_t key, std::uint32_t table_bits);
+  // Visits the biases for the history ending in tail (n tokens in all); keys[o] / lz_key get the
+  // context keys, have[o] / have_lz whether the history is long enough.
+  template <class Visit>
+  void scan(std::span<const std::uint32_t> tail, std::size_t n, float s, Visit&& visit,
+            std::array<std::uint64_t, kOrders>& keys, std::array<bool, kOrders>& have,
+            std::uint32_t& lz_key, bool& have_lz) const;
   void add_entry(Table& t, Slot& s, std::uint32_t token);
 
   std::uint32_t ve_;
@@ -69,5 +90,48 @@ class ContextModels {
   std::uint32_t lz_index_ = 0, lz_key_ = 0;
   bool have_lz_ = false;
 };
+
+template <class Visit>
+void ContextModels::scan(std::span<const std::uint32_t> tail, std::size_t n, float s,
+                         Visit&& visit, std::array<std::uint64_t, kOrders>& keys,
+                         std::array<bool, kOrders>& have, std::uint32_t& lz_key,
+                         bool& have_lz) const {
+  const std::size_t t = tail.size();
+  for (int o = 0; o < kOrders; ++o) {
+    have[o] = n >= static_cast<std::size_t>(kContextLengths[o]);
+    if (!have[o]) continue;
+    keys[o] = context_key(tail, kContextLengths[o]);
+    const Slot* slot = find_existing(o, keys[o]);
+    if (slot == nullptr) continue;
+    const std::uint32_t* e = tables_[o].arena.data() + slot->offset;
+    const float* bias = bias_[o].data();
+    for (std::uint32_t i = 0; i < slot->n; ++i) visit(e[i] & 0xffff, s * bias[e[i] >> 16]);
+  }
+  have_lz = n >= 2;
+  if (have_lz) {
+    lz_key = ((tail[t - 2] + 1) << 16) | (tail[t - 1] + 1);
+    const LzEntry& e = lz_[lz_slot(lz_key, table_bits_)];
+    if (e.key == lz_key) visit(e.token, lz_boost_[e.count]);
+  }
+  const std::size_t window = n < kRecencyWindow ? n : kRecencyWindow;
+  for (std::size_t a = 0; a < window; ++a) visit(tail[t - 1 - a], recency_bonus_[a]);
+}
+
+template <class Visit>
+void ContextModels::sparse_biases(std::span<const std::uint32_t> history, float s,
+                                  Visit&& visit) {
+  scan(history, history.size(), s, visit, keys_, have_context_, lz_key_, have_lz_);
+  if (have_lz_) lz_index_ = lz_slot(lz_key_, table_bits_);
+}
+
+template <class Visit>
+void ContextModels::peek_sparse_biases(std::span<const std::uint32_t> tail, std::size_t n,
+                                       float s, Visit&& visit) const {
+  std::array<std::uint64_t, kOrders> keys{};
+  std::array<bool, kOrders> have{};
+  std::uint32_t lz_key = 0;
+  bool have_lz = false;
+  scan(tail, n, s, visit, keys, have, lz_key, have_lz);
+}
 
 }  // namespace kolmo::statesmix
