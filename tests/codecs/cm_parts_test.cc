@@ -128,12 +128,15 @@ TEST(CmLevelConfig, EveryLevelFitsTheMixerAndSseLimits) {
     EXPECT_TRUE(!c.final_by_order || c.select_by_order) << level;
     EXPECT_GT(c.main_rate, 0) << level;
   }
-  // Stronger levels model a superset of the contexts of weaker ones from level 5 on, but for the
-  // two that level 9 leaves out since round 7a (they cost bytes there), which levels 7 and 8, its
-  // lighter forms since round 9, leave out too.
-  const std::uint64_t level9_drops = std::uint64_t{1} << kColumn | std::uint64_t{1} << kShapeLong;
+  // Stronger levels model a superset of the contexts of weaker ones from level 5 on, but for
+  // those that level 9 leaves out (two since round 7a, five since round 10c: they cost bytes or
+  // bought nothing there), which levels 7 and 8, its lighter forms since round 9, leave out too.
+  const std::uint64_t level9_drops = std::uint64_t{1} << kColumn |
+                                     std::uint64_t{1} << kShapeLong | round10c_dropped_contexts();
   for (int level = 6; level <= 9; ++level) {
-    const std::uint64_t below = level_config(level - 1).contexts & (level == 7 ? ~level9_drops : ~0ull);
+    // (Level 8 keeps round 9's contexts: it has round 10c's drops but not its token pair.)
+    const std::uint64_t later = level9_drops | round10c_added_contexts();
+    const std::uint64_t below = level_config(level - 1).contexts & (level >= 7 ? ~later : ~0ull);
     EXPECT_EQ(level_config(level).contexts & below, below) << level;
   }
 }
@@ -436,25 +439,89 @@ TEST(CmTextDetail, SegmentsStartAtMarkupOpeners) {
   EXPECT_NE(detail_state("[x\ny").segment(), detail_state("[x\nz").segment());
 }
 
-// Round 9c: level 9 models 40 contexts, 8 more than round 8; since round 10s also with the SSM
-// input (its token model no longer needs the room of statesmix's Mamba).
+// Round 9c: level 9 models 8 more contexts than round 8 (round 10c: 36 in all); since round 10s
+// the same with the SSM input (its token model no longer needs the room of statesmix's Mamba).
 TEST(CmLevelConfig, Level9AddsRound9cContextsAlsoWithSsm) {
   const LevelConfig nine = level_config(9);
   EXPECT_EQ(nine.contexts & round9c_contexts(), round9c_contexts());
-  EXPECT_EQ(__builtin_popcountll(nine.contexts), kMaxLevelContexts);
+  EXPECT_EQ(__builtin_popcountll(nine.contexts), 36);  // round 10c: 5 out, 1 in
+  EXPECT_EQ(__builtin_popcountll(level_config(8).contexts), kMaxLevelContexts);
+  const std::uint64_t before_round10c =
+      (nine.contexts | round10c_dropped_contexts()) & ~round10c_added_contexts();
   for (int level = 1; level <= 6; ++level) {
     EXPECT_EQ(level_config(level).contexts & round9c_contexts(), 0u) << level;
   }
   for (int level = 1; level <= 9; ++level) {
     EXPECT_EQ(level_config(level, true).contexts, level_config(level).contexts) << level;
   }
-  // Levels 7 and 8 are lighter level 9s (round 9): the same contexts.
-  for (int level = 7; level <= 8; ++level) {
-    EXPECT_EQ(level_config(level).contexts, nine.contexts) << level;
-  }
+  // Levels 7 and 8 are lighter level 9s (round 9): level 7 has level 9's contexts, level 8 those
+  // from before round 10c.
+  EXPECT_EQ(level_config(7).contexts, nine.contexts);
+  EXPECT_EQ(level_config(8).contexts, before_round10c);
   // The side-information way keeps the room it had (the log codec's levels do not change).
   EXPECT_LE(kMaxSideModelContexts, kMaxLevelContexts);
   EXPECT_FALSE(side_contexts_fit(9, 1));
+}
+
+// Round 10c: level 9 (and the lighter level 7, which shares its contexts) drops five contexts
+// and adds the token pair, with or without the SSM input (round 10s); level 8 and levels 1-6 keep
+// what they had, and only level 9 has the unseen-group inputs.
+TEST(CmLevelConfig, Round10cChangesLevels7And9ButNotLevel8) {
+  const std::uint64_t dropped = round10c_dropped_contexts();
+  const std::uint64_t added = round10c_added_contexts();
+  EXPECT_EQ(dropped & added, 0u);
+  for (int level : {7, 9}) {
+    const LevelConfig c = level_config(level);
+    EXPECT_EQ(c.contexts & dropped, 0u) << level;
+    EXPECT_EQ(c.contexts & added, added) << level;
+    EXPECT_EQ(level_config(level, true).contexts, c.contexts) << level;
+  }
+  for (int level = 1; level <= 6; ++level) {
+    EXPECT_EQ(level_config(level).contexts & added, 0u) << level;
+    EXPECT_FALSE(context_inputs(level, false).unseen_groups) << level;
+  }
+  EXPECT_TRUE(context_inputs(9, false).unseen_groups);
+  EXPECT_EQ(context_inputs(9, false).count(), ContextInputs::kUnseenGroups);
+  EXPECT_TRUE(context_inputs(9, true).unseen_groups);
+  EXPECT_FALSE(context_inputs(8, false).unseen_groups);
+  // Level 8 (no confidence inputs) lost with them and keeps round 9's contexts.
+  EXPECT_EQ(level_config(8).contexts & dropped, dropped);
+  EXPECT_EQ(level_config(8).contexts & added, 0u);
+}
+
+TokenState token_state(const std::string& text) {
+  TokenState t;
+  for (char ch : text) t.update(static_cast<std::uint8_t>(ch));
+  return t;
+}
+
+// Tokens are whitespace-delimited and keep punctuation, digits and case (the model's word does
+// not); the previous token is the last completed one.
+TEST(CmTokenState, TokensKeepPunctuationAndEndAtWhitespace) {
+  EXPECT_EQ(token_state("x [[Paris]],").token(), token_state("y\t[[Paris]],").token());
+  EXPECT_NE(token_state("x [[Paris]],").token(), token_state("x [[Paris]]").token());
+  EXPECT_NE(token_state("x Paris").token(), token_state("x paris").token());
+  EXPECT_NE(token_state("x foo_bar").token(), token_state("x foobar").token());
+  EXPECT_EQ(token_state("12:30 ").token(), 0u);
+  EXPECT_EQ(token_state("a 12:30\n").previous_token(), token_state("b 12:30").token());
+  EXPECT_EQ(token_state("one  two").previous_token(), token_state("one").token());
+}
+
+// Round 10c's level 9 codes tokens of every kind (punctuation inside words, digits, long
+// tokens, runs of whitespace) and replays the unseen-group inputs exactly.
+TEST(CmModel, Level9RoundTripsTokensAndNewContexts) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) {
+    text += "item_" + std::to_string(i % 7) + ":  [[Paris]], (see " + std::to_string(i * 37) +
+            ")\t\n" + std::string(static_cast<std::size_t>(i % 5), ' ');
+    if (i % 9 == 0) text += std::string(300, 'x') + "\n";  // a token longer than any before
+  }
+  const Bytes data(text.begin(), text.end());
+  const EncodedBlock block = cm_test::encode(data, 9);
+  Bytes out(data.size());
+  ASSERT_TRUE(cm_test::decode(block, out).ok());
+  EXPECT_EQ(out, data);
+  EXPECT_LT(block.payload.size(), data.size() / 2);
 }
 
 // Level 9's model stays within 1.3 GiB for the largest block (the mixer rows and node maps grew

@@ -165,7 +165,9 @@ class Apm {
 // fixed point; sums are 64-bit and reduced in input order.
 class Mixer {
  public:
-  static constexpr int kMaxInputs = 168;  // a multiple of 8 (the weight rows are padded to 8)
+  // A multiple of 8 (the weight rows are padded to 8, each as wide as its level needs); 176 since
+  // round 10c (cm_model.cc's bound: 40 contexts' four inputs, the unseen groups, the SSM's two).
+  static constexpr int kMaxInputs = 176;
   static constexpr int kMaxSets = 11;
   static constexpr int kMaxFinals = 5;  // final mixers, averaged in the stretch domain
 

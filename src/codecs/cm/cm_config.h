@@ -60,6 +60,8 @@ enum ContextKind : std::uint8_t {
   kSparse13,      // the last byte and the one 3 back
   kSegment,       // the bytes since the last [ { < or |
   kSegmentPair,   // the segment before the current one and the current one
+  // Round 10c, level 9 (TokenState in cm_word_state.h; docs/cm.md, round 10c):
+  kTokenPair,  // the whitespace-delimited token so far (with punctuation) and the one before it
   kContextKinds,
 };
 
@@ -102,11 +104,28 @@ LevelConfig level_config(int level, bool ssm);
 // Round 9c's level-9 contexts (kWordStem .. kSegmentPair).
 std::uint64_t round9c_contexts();
 
+// Round 10c: mixer inputs about the contexts beyond each context's own (docs/cm.md, round 10c).
+// The same with or without the SSM input (the ssm argument is kept for the callers' symmetry
+// with level_config).
+struct ContextInputs {
+  // Per order group (orders 1-4, orders 5-16, the other contexts): the share of its contexts
+  // whose node was never seen, as a bias-like input (level 9).
+  bool unseen_groups = false;
+  static constexpr int kUnseenGroups = 3;
+  int count() const { return unseen_groups ? kUnseenGroups : 0; }  // mixer inputs added
+};
+ContextInputs context_inputs(int level, bool ssm);
+// Round 10c's changes to level 9's contexts (level 7 shares them; level 8 keeps the contexts it
+// had): five contexts out whose leave-one-out cost nothing, the token pair in.
+std::uint64_t round10c_dropped_contexts();
+std::uint64_t round10c_added_contexts();
+
 inline bool has_context(const LevelConfig& c, ContextKind k) { return (c.contexts >> k & 1) != 0; }
 
 static_assert(kContextKinds <= 64, "LevelConfig::contexts has 64 bits");
 
-// The most contexts one level may model (the mixer's input count is sized for it).
+// The most contexts one level may model (the mixer's input count is sized for it): level 8's 40
+// (level 9 models 36 since round 10c).
 constexpr int kMaxLevelContexts = 40;
 // The most contexts a level may model with side contexts (cm_side_contexts.h): round 9c raised
 // kMaxLevelContexts for level 9's own contexts; the side-information way keeps the room it had,

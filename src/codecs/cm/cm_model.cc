@@ -30,7 +30,8 @@ std::uint32_t hash_to_32(std::uint64_t v) {
 
 // Every model's main input starts at the level's initial weight (a cautious average until the
 // weights have learnt); the secondary inputs start at 0.
-std::vector<std::int32_t> initial_weights(const LevelConfig& c, int contexts) {
+std::vector<std::int32_t> initial_weights(const LevelConfig& c, int contexts,
+                                          const ContextInputs& x = {}) {
   const std::int32_t kMain = c.initial_weight;
   std::vector<std::int32_t> w = {kMain};  // order 0
   for (int i = 0; i < contexts; ++i) {
@@ -43,19 +44,22 @@ std::vector<std::int32_t> initial_weights(const LevelConfig& c, int contexts) {
   if (c.run_model) {
     for (int i = 0; i < contexts; ++i) w.push_back(0);
   }
+  for (int i = 0; i < x.count(); ++i) w.push_back(0);  // round 10c (ContextInputs)
   w.push_back(kMain);  // match model
   w.push_back(0);      // match model, linear in its length
   w.push_back(0);      // bias
   return w;
 }
 
-// The most inputs any configuration can have: order 0, four per context, match (2), bias.
-// (Plus the SSM input's.)
-static_assert(1 + 4 * kMaxLevelContexts + 3 + SsmInput::kInputs <= Mixer::kMaxInputs,
+// The most inputs any configuration can have: order 0, four per context, match (2), bias, the
+// unseen groups (round 10c). (Plus the SSM input's.)
+static_assert(1 + 4 * kMaxLevelContexts + 3 + ContextInputs::kUnseenGroups + SsmInput::kInputs <=
+                  Mixer::kMaxInputs,
               "Mixer::kMaxInputs is too small");
 
 // Per input, its class's learning-rate multiplier, in the order of initial_weights().
-std::vector<int> input_rates(const LevelConfig& c, const LearningConfig& l, int contexts) {
+std::vector<int> input_rates(const LevelConfig& c, const LearningConfig& l, int contexts,
+                             const ContextInputs& x = {}) {
   std::vector<int> r = {c.main_rate};
   // Round 9m: level 9's confidence inputs at 96/16 (was 32/16; enwik8 300 KB: 64 -90 B,
   // 96 -104 B, 128 -82 B).
@@ -67,7 +71,8 @@ std::vector<int> input_rates(const LevelConfig& c, const LearningConfig& l, int 
       r.push_back(confidence_rate);
     }
   }
-  const int others = (c.run_model ? contexts : 0) + 3;  // run model, match (2), bias
+  // run model, the unseen groups (round 10c), match (2), bias
+  const int others = (c.run_model ? contexts : 0) + x.count() + 3;
   for (int i = 0; i < others; ++i) r.push_back(16);
   return r;
 }
@@ -147,13 +152,17 @@ std::uint64_t model_memory_bytes(const Params& p, int side_contexts) {
   const LevelConfig c = level_config(p.level, p.ssm);
   const LearningConfig l = learning_config(p.level, p.ssm);
   const int contexts = context_count(c) + side_contexts;
-  std::uint64_t bytes = (std::uint64_t{16} << p.hash_bits) + kOrder1Bytes + kOrder2Bytes +
+  // (Level 9 has no order 1 or 2 since round 10c: no direct tables.)
+  std::uint64_t bytes = (std::uint64_t{16} << p.hash_bits) +
+                        (has_context(c, kOrder1) ? kOrder1Bytes : 0) +
+                        (has_context(c, kOrder2) ? kOrder2Bytes : 0) +
                         (std::uint64_t{4} << p.match_bits);
   bytes += static_cast<std::uint64_t>(contexts) * 256 * 4 + (256 + 64) * 4;  // adaptive maps
   if (c.confidence_inputs) bytes += static_cast<std::uint64_t>(contexts) * kNodeMapEntries * 4;
   bytes += 65536 * 2 + 65536 * 4;                                      // after2_, word_after_
   if (c.run_model) bytes += (std::uint64_t{4} << (p.hash_bits - 2)) + contexts * 64 * 4;
-  bytes += mixer_bytes(c, l, contexts, p.ssm ? SsmInput::kInputs : 0);
+  const int extra_inputs = context_inputs(p.level, p.ssm).count();
+  bytes += mixer_bytes(c, l, contexts, extra_inputs + (p.ssm ? SsmInput::kInputs : 0));
   if (p.ssm) bytes += std::uint64_t{SsmInput::kSseContexts} * 33 * 2;  // ssm_apm_
   bytes += static_cast<std::uint64_t>(256 + kApm1Contexts + kApm2Contexts) * 33 * 2;
   if (c.match_sse) bytes += static_cast<std::uint64_t>(kApm3Contexts + kApm4Contexts) * 33 * 2;
@@ -170,6 +179,7 @@ bool side_contexts_fit(int level, int side) {
 Model::Model(const Params& p, const std::uint8_t* history, SideContexts* side)
     : params_(p),
       config_(level_config(p.level, p.ssm)),
+      extra_(context_inputs(p.level, p.ssm)),
       learning_(learning_config(p.level, p.ssm)),
       lt_(logistic_tables()),
       states_(state_table()),
@@ -183,6 +193,7 @@ Model::Model(const Params& p, const std::uint8_t* history, SideContexts* side)
   }
   if (side_ != nullptr) add_side_kinds();
   uses_detail_ = (config_.contexts & round9c_contexts()) != 0;
+  uses_tokens_ = has_context(config_, kTokenPair);
 }
 
 Expected<std::unique_ptr<Model>> Model::create(const Params& p, const std::uint8_t* history,
@@ -223,7 +234,8 @@ Expected<std::unique_ptr<Model>> Model::create(const Params& p, const std::uint8
 
 bool Model::allocate() {
   if (!hashed_memory_.allocate(std::uint64_t{16} << params_.hash_bits) ||
-      !order1_memory_.allocate(kOrder1Bytes) || !order2_memory_.allocate(kOrder2Bytes) ||
+      (has_context(config_, kOrder1) && !order1_memory_.allocate(kOrder1Bytes)) ||
+      (has_context(config_, kOrder2) && !order2_memory_.allocate(kOrder2Bytes)) ||
       !match_memory_.allocate(std::uint64_t{4} << params_.match_bits)) {
     return false;
   }
@@ -251,8 +263,8 @@ bool Model::allocate() {
   }
   order0_.init(256, 255);
   match_map_.init(64, 1023);
-  std::vector<std::int32_t> weights = initial_weights(config_, contexts_);
-  std::vector<int> rates = input_rates(config_, learning_, contexts_);
+  std::vector<std::int32_t> weights = initial_weights(config_, contexts_, extra_);
+  std::vector<int> rates = input_rates(config_, learning_, contexts_, extra_);
   if (params_.ssm) {
     add_ssm_weights(weights, rates);
     if (!ssm_apm_.init(SsmInput::kSseContexts, config_.apm_rate)) return false;
@@ -335,6 +347,22 @@ void Model::add_run_inputs() {
   }
 }
 
+// Round 10c: per order group (orders 1-4, orders 5-16, the other contexts), the share of its
+// contexts whose node was never seen (0..512, 0 for an empty group). With the selected weight
+// sets it acts as a bias for "this much is new here": a context's own input is 0 where its node
+// is new, which says nothing about how many others are new too.
+void Model::add_unseen_group_inputs() {
+  int unseen[ContextInputs::kUnseenGroups] = {}, size[ContextInputs::kUnseenGroups] = {};
+  for (int i = 0; i < contexts_; ++i) {
+    const int g = order_rank_[i] == 0 ? 2 : (order_rank_[i] <= 4 ? 0 : 1);
+    ++size[g];
+    unseen[g] += *node_[i] == 0 ? 1 : 0;
+  }
+  for (int g = 0; g < ContextInputs::kUnseenGroups; ++g) {
+    mixer_.add(size[g] == 0 ? 0 : unseen[g] * 512 / size[g]);
+  }
+}
+
 void Model::hash_contexts() {
   const std::uint64_t c8 = (static_cast<std::uint64_t>(c8_) << 32) | c4_;
   for (int i = 0; i < contexts_; ++i) {
@@ -393,6 +421,9 @@ void Model::hash_contexts() {
         break;
       case kEmphasis:
         v = (word_ != 0 ? word_ : (c4_ & 0xff)) + (std::uint64_t{emphasis_} << 32) + (3ull << 60);
+        break;
+      case kTokenPair:
+        v = tokens_.token() + (std::uint64_t{tokens_.previous_token()} << 32);
         break;
       case kContextKinds: break;
       default: v = detail_context(kinds_[i]); break;
@@ -486,6 +517,7 @@ std::uint32_t Model::predict() {
   mixer_.add(stretch(lt_, order0_.p(c0_)));
   for (int i = 0; i < contexts_; ++i) add_context_inputs(i);
   if (config_.run_model) add_run_inputs();
+  if (extra_.unseen_groups) add_unseen_group_inputs();
   (void)add_match_inputs();
   mixer_.add(kBias);
   if (ssm_ != nullptr) add_ssm_inputs();
@@ -806,6 +838,7 @@ void Model::end_byte() {
   update_markup(byte);
   text_.update(byte);
   if (uses_detail_) detail_.update(byte);
+  if (uses_tokens_) tokens_.update(byte);
   update_match();
   if (config_.run_model) update_runs(byte);
   if (ssm_ != nullptr) ssm_->end_byte(byte);

@@ -57,6 +57,7 @@ class Model {
   void hash_contexts();
   void update_runs(std::uint8_t byte);
   void add_run_inputs();
+  void add_unseen_group_inputs();
   int match_length_bucket() const;
   std::uint32_t match_context() const;
   std::uint32_t shape_node_context() const;
@@ -89,6 +90,7 @@ class Model {
 
   const Params params_;
   const LevelConfig config_;
+  const ContextInputs extra_;  // round 10c: inputs about the contexts beyond their own
   const LearningConfig learning_;
   const LogisticTables& lt_;
   const StateTable& states_;
@@ -149,6 +151,8 @@ class Model {
   TextDetail detail_;  // round 9c: more lexical state (only where a context reads it)
   bool uses_detail_ = false;
   std::uint64_t detail_context(ContextKind kind) const;
+  TokenState tokens_;  // round 10c: whitespace-delimited tokens (only where a context reads them)
+  bool uses_tokens_ = false;
   std::uint32_t column_bucket() const;
   std::uint64_t line_start_ = 0, previous_line_start_ = 0;  // positions after the last two '\n'
   std::uint16_t after1_[256] = {};     // per byte value: the two bytes that followed it last

@@ -171,4 +171,13 @@ void TextDetail::update_tag(std::uint8_t byte) {
   }
 }
 
+void TokenState::update(std::uint8_t byte) {
+  if (!is_space(byte)) {
+    token_ = (token_ + byte + 1) * 0x2F0B3A49u;
+  } else if (token_ != 0) {
+    previous_token_ = token_;
+    token_ = 0;
+  }
+}
+
 }  // namespace kolmo::cm

@@ -74,4 +74,18 @@ class TextDetail {
   std::uint32_t segment_ = 0, previous_segment_ = 0;
 };
 
+// Round 10c (level 9): a second kind of word, the whitespace-delimited token: letters, digits and
+// punctuation with their case ("[[Paris]],", "12:30", "foo_bar"), where the model's word is
+// letters only. Integer only, updated once per byte.
+class TokenState {
+ public:
+  void update(std::uint8_t byte);
+
+  std::uint32_t token() const { return token_; }  // the current token's hash (0 between tokens)
+  std::uint32_t previous_token() const { return previous_token_; }  // the last completed one
+
+ private:
+  std::uint32_t token_ = 0, previous_token_ = 0;
+};
+
 }  // namespace kolmo::cm
