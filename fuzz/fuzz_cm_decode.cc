@@ -1,8 +1,8 @@
 // Fuzzes the cm codec. Mode bit 0 of the first byte:
 //  - decode: the input is split into params, a declared output size (at most 2 KiB here; the
 //    container bounds it in real use) and a payload; decoding must fail cleanly or fill the output;
-//  - round trip: the rest of the input is compressed at a level it chooses and decoded again; any
-//    mismatch traps.
+//  - round trip: the rest of the input is compressed at a level it chooses (with the LSTM input
+//    when bit 7 is set) and decoded again; any mismatch traps.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t mode = data[0];
   if (mode & 1) {
     const int level = 1 + (mode >> 1) % 9;
-    auto enc = kolmo::make_cm_encoder("", level);
+    auto enc = kolmo::make_cm_encoder((mode & 0x80) != 0 ? "lstm" : "", level);
     if (!enc.ok()) __builtin_trap();
     // Levels 5-9 code about 1 KB/s each way under ASan: 1 KiB keeps an input near 2 s.
     const std::size_t cap = level >= 5 ? 1024 : 4096;
@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The SSM input's header (tokenizer hash, token count, vocabulary) when bit 6 is set; without
   // tokenizer.bin it is refused as unsupported.
   p.ssm = (data[1] & 64) != 0;
+  p.lstm = (data[1] & 32) != 0;  // the LSTM input (no header of its own)
   const kolmo::Bytes level_params = kolmo::cm::serialize_params(p);
   kolmo::fuzz::check_decode_is_safe(data, size, &kolmo::decode_cm_block, level_params,
                                     std::uint64_t{16} << 20, /*max_out_size=*/2047);

@@ -18,18 +18,9 @@ namespace kolmo {
 namespace {
 
 using cm_test::decode;
+using cm_test::encode_with_options;
 using cm_test::generate_text;
 using cm_test::random_bytes;
-
-EncodedBlock encode_with_options(ByteSpan input, std::string_view options, unsigned threads = 1) {
-  auto enc = cm_test::cm().make_encoder(options, 0);
-  EXPECT_TRUE(enc.ok()) << enc.status().to_string();
-  EncodedBlock block;
-  if (!enc.ok()) return block;
-  const Status s = (*enc)->encode_block_threaded(input, block, threads);
-  EXPECT_TRUE(s.ok()) << s.to_string();
-  return block;
-}
 
 bool have_tokenizer() { return statesmix::load_default_tokenizer().ok(); }
 
@@ -187,7 +178,7 @@ TEST(CmSsmParams, FlagsByteCarriesTransformAndSsm) {
     }
   }
   Bytes bad = cm::serialize_params(cm::params_for(5, 1000));
-  for (const std::uint8_t flags : {4, 8, 0x80, 0xff}) {
+  for (const std::uint8_t flags : {8, 0x80, 0xff}) {  // bit 2 (4): the LSTM input (cm_lstm_test.cc)
     bad[4] = flags;
     EXPECT_EQ(cm::parse_params(bad).status().code(), StatusCode::kCorruptData) << int{flags};
   }
@@ -236,18 +227,7 @@ TEST(CmSsmCodec, RoundTripsTextBinaryAndEdgeCases) {
 
 TEST(CmSsmCodec, PayloadIsTheSameForOneAndTwoThreads) {
   REQUIRE_TOKENIZER();
-  const Bytes text = generate_text(12000, 6);
-  const EncodedBlock one = encode_with_options(text, "5,ssm", 1);
-  const EncodedBlock two = encode_with_options(text, "5,ssm", 2);
-  EXPECT_EQ(one.params, two.params);
-  EXPECT_EQ(one.payload, two.payload);
-  for (const unsigned threads : {1u, 2u}) {
-    DecodeLimits limits;
-    limits.threads = threads;
-    Bytes out(text.size());
-    ASSERT_TRUE(decode(one, out, limits).ok()) << threads;
-    EXPECT_EQ(out, text) << threads;
-  }
+  cm_test::expect_same_block_for_one_and_two_threads(generate_text(12000, 6), "5,ssm");
 }
 
 TEST(CmSsmCodec, DamagedSsmHeaderIsRefused) {

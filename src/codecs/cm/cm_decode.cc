@@ -89,7 +89,9 @@ Status decode_cm_block(ByteSpan params, ByteSpan payload, MutableByteSpan output
 Status decode_cm_side_block(ByteSpan params, ByteSpan payload, MutableByteSpan output,
                             const DecodeLimits& limits, cm::SideContexts& side) {
   KOLMO_ASSIGN_OR_RETURN(const cm::Params p, cm::parse_params(params));
-  if (p.text_transform || p.ssm) return corrupt_data("cm side-context block with transform or SSM");
+  if (p.text_transform || p.ssm || p.lstm) {
+    return corrupt_data("cm side-context block with transform, SSM or LSTM");
+  }
   if (!cm::side_contexts_fit(p.level, side.count())) {
     return corrupt_data("cm side-context block at a level without room for them");
   }

@@ -39,6 +39,7 @@ void code_bytes(cm::Model& m, ByteSpan input, Bytes& payload) {
 struct SsmOption {
   bool on = false;
   std::uint32_t vocab_limit = statesmix::kMaxVocabSize;  // tokenizer ids below this (and bytes)
+  bool lstm = false;  // the LSTM input (cm_lstm.h)
 };
 
 class CmEncoder final : public BlockEncoder {
@@ -59,6 +60,7 @@ class CmEncoder final : public BlockEncoder {
     cm::Params params = cm::params_for(level_, coded.size());
     params.text_transform = transform;
     params.ssm = ssm_.on;
+    params.lstm = ssm_.lstm;
     std::unique_ptr<cm::SsmInput> ssm;
     Bytes ssm_header;
     if (ssm_.on && !input.empty()) {
@@ -89,6 +91,7 @@ class CmEncoder final : public BlockEncoder {
   std::uint64_t working_memory() const override {
     cm::Params p = cm::params_for(level_, preferred_block_size());
     p.ssm = ssm_.on;
+    p.lstm = ssm_.lstm;
     const std::uint64_t model =
         cm::model_memory_bytes(p) + cm::max_transformed_size(preferred_block_size());
     // The token model is used only where it fits beside the model in the decoder's default limit.
@@ -104,6 +107,7 @@ class CmEncoder final : public BlockEncoder {
     if (ssm_.on && ssm_.vocab_limit != statesmix::kMaxVocabSize) {
       s += ",ssm-vocab=" + std::to_string(ssm_.vocab_limit);
     }
+    if (ssm_.lstm) s += ",lstm";
     return s;
   }
 
@@ -132,14 +136,15 @@ class CmEncoder final : public BlockEncoder {
 
 Status bad_option(std::string_view options, std::string_view why) {
   return invalid_argument("cm options '" + std::string(options) + "': " + std::string(why) +
-                          " (expected N or level=N with N in 1..9, ssm, ssm=0|1, ssm-vocab=K)");
+                          " (expected N or level=N with N in 1..9, ssm, ssm=0|1, ssm-vocab=K, lstm,"
+                          " lstm=0|1)");
 }
 
-// Splits "9,ssm" / "level=9,ssm=1,ssm-vocab=4096" into the level part (parse_level_option's) and
-// the SSM items. Each may appear once.
+// Splits "9,ssm" / "level=9,ssm=1,ssm-vocab=4096,lstm" into the level part (parse_level_option's)
+// and the SSM and LSTM items. Each may appear once.
 Expected<std::string_view> parse_ssm_items(std::string_view options, SsmOption& ssm) {
   std::string_view level;
-  bool seen_level = false, seen_ssm = false, seen_vocab = false;
+  bool seen_level = false, seen_ssm = false, seen_vocab = false, seen_lstm = false;
   std::string_view rest = options;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
@@ -152,6 +157,10 @@ Expected<std::string_view> parse_ssm_items(std::string_view options, SsmOption& 
       if (seen_ssm) return bad_option(options, "ssm given twice");
       seen_ssm = true;
       ssm.on = item != "ssm=0";
+    } else if (item == "lstm" || item == "lstm=1" || item == "lstm=0") {
+      if (seen_lstm) return bad_option(options, "lstm given twice");
+      seen_lstm = true;
+      ssm.lstm = item != "lstm=0";
     } else if (item.substr(0, 10) == "ssm-vocab=") {
       const std::string_view v = item.substr(10);
       std::uint32_t k = 0;

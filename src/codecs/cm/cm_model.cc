@@ -52,8 +52,9 @@ std::vector<std::int32_t> initial_weights(const LevelConfig& c, int contexts,
 }
 
 // The most inputs any configuration can have: order 0, four per context, match (2), bias, the
-// unseen groups (round 10c). (Plus the SSM input's.)
-static_assert(1 + 4 * kMaxLevelContexts + 3 + ContextInputs::kUnseenGroups + SsmInput::kInputs <=
+// unseen groups (round 10c). (Plus the SSM and LSTM inputs'.)
+static_assert(1 + 4 * kMaxLevelContexts + 3 + ContextInputs::kUnseenGroups + SsmInput::kInputs +
+                      LstmInput::kInputs <=
                   Mixer::kMaxInputs,
               "Mixer::kMaxInputs is too small");
 
@@ -145,6 +146,7 @@ int context_count(const LevelConfig& c) {
 }
 
 constexpr int kSsmRate = 16;  // the SSM inputs' mixer rate (16 = the level's base rate)
+constexpr int kLstmRate = 16;  // the LSTM inputs' mixer rate
 
 }  // namespace
 
@@ -162,8 +164,11 @@ std::uint64_t model_memory_bytes(const Params& p, int side_contexts) {
   bytes += 65536 * 2 + 65536 * 4;                                      // after2_, word_after_
   if (c.run_model) bytes += (std::uint64_t{4} << (p.hash_bits - 2)) + contexts * 64 * 4;
   const int extra_inputs = context_inputs(p.level, p.ssm).count();
-  bytes += mixer_bytes(c, l, contexts, extra_inputs + (p.ssm ? SsmInput::kInputs : 0));
+  bytes += mixer_bytes(c, l, contexts,
+                       extra_inputs + (p.ssm ? SsmInput::kInputs : 0) +
+                           (p.lstm ? LstmInput::kInputs : 0));
   if (p.ssm) bytes += std::uint64_t{SsmInput::kSseContexts} * 33 * 2;  // ssm_apm_
+  if (p.lstm) bytes += LstmInput::memory_bytes();
   bytes += static_cast<std::uint64_t>(256 + kApm1Contexts + kApm2Contexts) * 33 * 2;
   if (c.match_sse) bytes += static_cast<std::uint64_t>(kApm3Contexts + kApm4Contexts) * 33 * 2;
   if (l.shape_sse) bytes += std::uint64_t{kShapeApmContexts} * 33 * 2;
@@ -268,6 +273,11 @@ bool Model::allocate() {
   if (params_.ssm) {
     add_ssm_weights(weights, rates);
     if (!ssm_apm_.init(SsmInput::kSseContexts, config_.apm_rate)) return false;
+  }
+  if (params_.lstm) {
+    add_lstm_weights(weights, rates);
+    lstm_ = LstmInput::create();
+    if (lstm_ == nullptr) return false;
   }
   const int mixer_rate = learning_.mixer_rate != 0 ? learning_.mixer_rate : config_.mixer_rate;
   mixer_.init(weights, selector_sizes(config_, learning_, contexts_),
@@ -521,6 +531,7 @@ std::uint32_t Model::predict() {
   (void)add_match_inputs();
   mixer_.add(kBias);
   if (ssm_ != nullptr) add_ssm_inputs();
+  if (lstm_ != nullptr) add_lstm_inputs();
   const int st = mixer_.mix();
   const std::uint32_t p = final_probability(st, mixer_.last_p());
   return ssm_ != nullptr ? refine_with_ssm(st, p) : p;
@@ -842,6 +853,7 @@ void Model::end_byte() {
   update_match();
   if (config_.run_model) update_runs(byte);
   if (ssm_ != nullptr) ssm_->end_byte(byte);
+  if (lstm_ != nullptr) lstm_->end_byte(byte);
   hash_contexts();
   if (side_ != nullptr) next_side_contexts(byte);
   if (config_.run_model) {
@@ -881,6 +893,22 @@ std::uint32_t Model::refine_with_ssm(int st, std::uint32_t p) {
 void Model::add_ssm_inputs() {
   int in[SsmInput::kInputs];
   ssm_->predict(c0_, bit_pos_, in);
+  for (const int x : in) mixer_.add(x);
+}
+
+// ---- LSTM input (params.lstm) ----
+
+// Like the SSM's: the plain stretch starts at 0, the one scaled by the node's mass at the level's
+// main weight.
+void Model::add_lstm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const {
+  weights.push_back(0);
+  weights.push_back(config_.initial_weight);
+  for (int i = 0; i < LstmInput::kInputs; ++i) rates.push_back(kLstmRate);
+}
+
+void Model::add_lstm_inputs() {
+  int in[LstmInput::kInputs];
+  lstm_->predict(c0_, bit_pos_, in);
   for (const int x : in) mixer_.add(x);
 }
 

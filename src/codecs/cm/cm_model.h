@@ -13,6 +13,7 @@
 #include "codecs/cm/cm_components.h"
 #include "codecs/cm/cm_config.h"
 #include "codecs/cm/cm_learning.h"
+#include "codecs/cm/cm_lstm.h"
 #include "codecs/cm/cm_memory.h"
 #include "codecs/cm/cm_params.h"
 #include "codecs/cm/cm_side_contexts.h"
@@ -83,6 +84,9 @@ class Model {
   void add_ssm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
   void add_ssm_inputs();
   std::uint32_t refine_with_ssm(int st, std::uint32_t p);
+  // The LSTM input's hooks (cm_lstm.h); the model builds the LSTM itself when params.lstm.
+  void add_lstm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
+  void add_lstm_inputs();
   // The side provider's hooks (cm_side_contexts.cc): its contexts follow the level's.
   void add_side_kinds();
   void set_side_hashes(const std::uint64_t* side);
@@ -109,6 +113,7 @@ class Model {
   SideContexts* side_ = nullptr;
   int side_first_ = 0;  // index of the first side context (after the level's)
   Apm ssm_apm_;
+  std::unique_ptr<LstmInput> lstm_;
 
   ContextKind kinds_[kMaxContexts] = {};
   int contexts_ = 0;

@@ -13,11 +13,11 @@ int ceil_log2(std::uint64_t n) {
   return b;
 }
 
-constexpr std::uint8_t kTransformFlag = 1, kSsmFlag = 2;
+constexpr std::uint8_t kTransformFlag = 1, kSsmFlag = 2, kLstmFlag = 4;
 
 std::uint8_t flags_byte(const Params& p) {
   return static_cast<std::uint8_t>((p.text_transform ? kTransformFlag : 0) |
-                                   (p.ssm ? kSsmFlag : 0));
+                                   (p.ssm ? kSsmFlag : 0) | (p.lstm ? kLstmFlag : 0));
 }
 
 int clamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -60,11 +60,12 @@ Expected<Params> parse_params(ByteSpan bytes) {
   p.level = bytes[1];
   p.hash_bits = bytes[2];
   p.match_bits = bytes[3];
-  if ((bytes[4] & ~(kTransformFlag | kSsmFlag)) != 0) {
+  if ((bytes[4] & ~(kTransformFlag | kSsmFlag | kLstmFlag)) != 0) {
     return corrupt_data("cm flags " + std::to_string(bytes[4]) + " are unknown");
   }
   p.text_transform = (bytes[4] & kTransformFlag) != 0;
   p.ssm = (bytes[4] & kSsmFlag) != 0;
+  p.lstm = (bytes[4] & kLstmFlag) != 0;
   if (p.level < 1 || p.level > 9) return corrupt_data("cm level must be 1..9");
   if (p.hash_bits < kMinHashBits || p.hash_bits > kMaxHashBits) {
     return corrupt_data("cm hash table size is out of range");

@@ -5,7 +5,8 @@
 // log2 of the hashed context slots (kMinHashBits..kMaxHashBits), log2 of the match model's
 // index entries (kMinMatchBits..kMaxMatchBits), flags: bit 0 the text transform of
 // cm_text_transform.h (the payload starts with the transformed size as a varint), bit 1 the SSM
-// input of cm_ssm_input.h (then the payload's SSM header follows); other bits must be 0. The table sizes follow the block size at encode
+// input of cm_ssm_input.h (then the payload's SSM header follows), bit 2 the LSTM input of
+// cm_lstm.h; other bits must be 0. The table sizes follow the block size at encode
 // time (small blocks get small, cache-friendly tables) but never exceed the level's maximum.
 #pragma once
 
@@ -35,6 +36,7 @@ struct Params {
   int match_bits = 20;
   bool text_transform = false;
   bool ssm = false;  // the statesmix token predictions as extra mixer inputs
+  bool lstm = false;  // a byte-level LSTM's predictions as extra mixer inputs (cm_lstm.h)
 };
 
 // The parameters for a block of block_size bytes at level 1..9.
