@@ -265,6 +265,24 @@ TEST(CmCodec, ReadsLevelsOneToSixOfEarlierVersionsWithTheSameModel) {
   }
 }
 
+// Round 10 changed the SSM input's model at every level and added the LSTM input: a block of an
+// earlier version with either flag is refused, whatever its level.
+TEST(CmCodec, RefusesEarlierVersionsWithTheSsmOrLstmFlag) {
+  const Bytes text = generate_text(2000, 22);
+  const EncodedBlock block = encode(text, 1);
+  for (const std::uint8_t flag : {std::uint8_t{2}, std::uint8_t{4}}) {
+    for (int version = cm::kOldestReadableVersion; version < cm::kParamsVersion; ++version) {
+      Bytes params = block.params;
+      params[0] = static_cast<std::uint8_t>(version);
+      params[4] = static_cast<std::uint8_t>(params[4] | flag);
+      Bytes out(text.size());
+      const Status s = cm_test::cm().decode(params, block.payload, out, {});
+      EXPECT_EQ(s.code(), StatusCode::kCorruptData) << "flag " << int{flag} << " version " << version;
+      EXPECT_NE(s.message().find("without the SSM input"), std::string::npos) << s.message();
+    }
+  }
+}
+
 TEST(CmCodec, DecoderRespectsTheMemoryLimit) {
   const Bytes text = generate_text(5000, 13);
   const EncodedBlock block = encode(text, 9);

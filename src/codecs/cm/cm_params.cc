@@ -47,14 +47,15 @@ Expected<Params> parse_params(ByteSpan bytes) {
     return corrupt_data("cm parameters must be 5 bytes, got " + std::to_string(bytes.size()));
   }
   const bool same_model_as_now = bytes[0] >= kOldestReadableVersion && bytes[0] < kParamsVersion &&
-                                 bytes[1] >= 1 && bytes[1] <= kHighestLevelUnchangedSinceVersion4;
+                                 bytes[1] >= 1 && bytes[1] <= kHighestLevelUnchangedSinceVersion4 &&
+                                 (bytes[4] & (kSsmFlag | kLstmFlag)) == 0;
   if (bytes[0] != kParamsVersion && !same_model_as_now) {
     return corrupt_data("cm parameters version " + std::to_string(bytes[0]) + " at level " +
                         std::to_string(bytes[1]) + " is not readable here (this build reads version " +
                         std::to_string(kParamsVersion) + ", and versions " +
                         std::to_string(kOldestReadableVersion) + "-" + std::to_string(kParamsVersion - 1) +
                         " at levels 1-" + std::to_string(kHighestLevelUnchangedSinceVersion4) +
-                        "; the others were earlier models)");
+                        " without the SSM input; the others were earlier models)");
   }
   Params p;
   p.level = bytes[1];

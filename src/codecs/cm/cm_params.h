@@ -22,9 +22,12 @@ namespace kolmo::cm {
 // weight set by the longest order seen; level 9 gained confidence inputs, two SSE stages, three text
 // contexts and two more mixer selectors.
 // Version 6: round 9's levels 7-9 (levels 7 and 8 became lighter level 9s).
-constexpr std::uint8_t kParamsVersion = 6;  // 6: round 9; 5: round 8's level 9 (4: round 7, 3: rounds 3-6)
-// Versions 4 and 5 wrote the same models as version 6 at levels 1-6 (round 8 changed level 9,
-// round 9 levels 7-9), so their files at those levels still decode; the parser refuses the rest.
+// Version 7: round 10's levels 7 and 9 (contexts, unseen-group inputs), the SSM input's token model
+// without the Mamba (at every level), the LSTM input (flags bit 2).
+constexpr std::uint8_t kParamsVersion = 7;  // 7: round 10; 6: round 9; 5: round 8's level 9 (4: round 7)
+// Versions 4-6 wrote the same models as version 7 at levels 1-6 without the SSM input (round 8
+// changed level 9, round 9 levels 7-9, round 10 levels 7 and 9 and the SSM input), so their
+// files at those levels without the SSM flag still decode; the parser refuses the rest.
 constexpr std::uint8_t kOldestReadableVersion = 4;
 constexpr int kHighestLevelUnchangedSinceVersion4 = 6;
 constexpr int kMinHashBits = 12, kMaxHashBits = 26;
