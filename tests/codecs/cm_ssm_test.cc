@@ -1,7 +1,8 @@
 // The cm codec's SSM input (option ssm, params flag bit 1): the causal token cut against a naive
-// longest match, the token model's speculative distribution and dense weights, option and params
-// parsing, round trips with and without the statesmix tokenizer, the same payload for one and two
-// threads, damaged SSM headers, the memory limit and the encoder's memory budget.
+// longest match, the token model's speculative distribution, dense weights and bias sources,
+// option and params parsing, round trips with and without the statesmix tokenizer, the
+// same payload for one and two threads, damaged SSM headers, the memory limit and the encoder's
+// memory budget.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include "codecs/cm/cm_model.h"
 #include "codecs/cm/cm_params.h"
 #include "codecs/cm/cm_ssm_input.h"
+#include "codecs/statesmix/context_models.h"
+#include "codecs/statesmix/statesmix_format.h"
 
 namespace kolmo {
 namespace {
@@ -160,6 +163,48 @@ TEST(CmSsmTokenModel, DenseWeightsFollowTheCounts) {
   EXPECT_GT(weight(30), unseen);
   EXPECT_EQ(weight(11), unseen);
   EXPECT_EQ(m.dense_prefix(ve), unseen * (ve - 2) + weight(12) + weight(30));
+}
+
+// statesmix's sparse biases name their source, in scan order: n-gram orders (only those whose
+// context fits the history), at most one LZ bias (from two tokens of history on), then one
+// recency bonus per token of the last 64; cm scales them by source (round 10t).
+TEST(CmSsmTokenModel, SparseBiasesNameTheirSourceInScanOrder) {
+  constexpr std::uint32_t ve = 12;
+  const std::vector<std::uint32_t> tokens = {1, 2, 3, 1, 2, 3, 1, 2, 4, 1, 2, 3, 5, 1, 2};
+  statesmix::ContextModels models(ve, tokens.size() + 1, statesmix::table_bits_for(tokens.size()));
+  std::vector<std::uint32_t> history;
+  bool saw_ngram = false, saw_lz = false;
+  for (const std::uint32_t t : tokens) {
+    int last = -1, recency = 0, lz = 0;
+    models.sparse_biases(std::span<const std::uint32_t>(history), 1.0f,
+                         [&](std::uint32_t token, float bias, int source) {
+                           EXPECT_LT(token, ve);
+                           EXPECT_GE(bias, 0.0f);
+                           EXPECT_GE(source, last);  // sources never go back
+                           last = source;
+                           if (source < statesmix::kOrders) {
+                             EXPECT_GE(history.size(), static_cast<std::size_t>(
+                                                           statesmix::kContextLengths[source]));
+                             saw_ngram = true;
+                           }
+                           lz += source == statesmix::kLzSource;
+                           recency += source == statesmix::kRecencySource;
+                         });
+    EXPECT_EQ(recency, static_cast<int>(std::min<std::size_t>(history.size(),
+                                                              statesmix::kRecencyWindow)));
+    EXPECT_LE(lz, history.size() >= 2 ? 1 : 0);
+    saw_lz = saw_lz || lz > 0;
+    models.update(t);
+    history.push_back(t);
+  }
+  EXPECT_TRUE(saw_ngram);
+  EXPECT_TRUE(saw_lz);
+  // cm's weights: the short-range sources count more than in statesmix.
+  EXPECT_EQ(cm::bias_source_scale(statesmix::kRecencySource), 6.0f);
+  EXPECT_EQ(cm::bias_source_scale(statesmix::kLzSource), 4.0f);
+  for (int o = 0; o < statesmix::kOrders; ++o) {
+    EXPECT_EQ(cm::bias_source_scale(o), statesmix::kContextLengths[o] <= 3 ? 3.0f : 1.0f) << o;
+  }
 }
 
 TEST(CmSsmParams, FlagsByteCarriesTransformAndSsm) {

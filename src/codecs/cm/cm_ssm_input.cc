@@ -122,6 +122,14 @@ bool TokenWalker::extend(std::uint8_t byte) {
   return true;
 }
 
+// ---- bias sources ----
+
+float bias_source_scale(int source) {
+  if (source == statesmix::kRecencySource) return 6.0f;
+  if (source == statesmix::kLzSource) return 4.0f;
+  return statesmix::kContextLengths[source] <= 3 ? 3.0f : 1.0f;
+}
+
 // ---- SparseTokenModel ----
 
 SparseTokenModel::SparseTokenModel(std::uint32_t ve, std::uint64_t n_tokens)
@@ -131,6 +139,9 @@ SparseTokenModel::SparseTokenModel(std::uint32_t ve, std::uint64_t n_tokens)
       dense_(ve, dense_weight(0)),
       fenwick_(std::size_t{ve} + 1, 0),
       acc_(ve, 0.0f) {
+  for (int source = 0; source < statesmix::kBiasSources; ++source) {
+    scale_[source] = bias_source_scale(source);
+  }
   history_.reserve(n_tokens);
   for (std::uint32_t r = 0; r < ve; ++r) add_dense(r, dense_[r]);
   predict();  // the first token's distribution
@@ -162,14 +173,14 @@ std::uint64_t SparseTokenModel::dense_prefix(std::uint32_t r) const {
   return sum;
 }
 
-// Sums each listed token's biases (in the order scan visits them), then its weight beyond the
-// dense part: d_j (e^(b_j - M) - e^-M).
+// Sums each listed token's biases (in the order scan visits them, scaled by source), then its
+// weight beyond the dense part: d_j (e^(b_j - M) - e^-M).
 template <class Scan>
 void SparseTokenModel::build(Scan&& scan, Distribution& out) {
   touched_.clear();
-  scan([&](std::uint32_t token, float bias) {
+  scan([&](std::uint32_t token, float bias, int source) {
     if (acc_[token] == 0.0f) touched_.push_back(token);
-    acc_[token] += bias + 1e-30f;  // biases are >= 0: never 0 once touched
+    acc_[token] += bias * scale_[source] + 1e-30f;  // biases are >= 0: never 0 once touched
   });
   float top = 0.0f;
   for (const std::uint32_t t : touched_) top = acc_[t] > top ? acc_[t] : top;

@@ -26,6 +26,7 @@
 // vocabulary)), the Rice-coded sorted ids (statesmix_format.h).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -88,11 +89,19 @@ class TokenWalker {
   std::size_t last_length_ = 0;
 };
 
+// Round 10t: cm's weight of each source of statesmix's sparse biases (statesmix::kBiasSources).
+// cm's mixer and SSE stages take the token model beside the byte contexts, which already cover
+// the long contexts, so the short-range sources count more than in statesmix's codec (whose
+// weights stay as they are): the n-gram biases of contexts of 1-3 tokens x3, the LZ predictor's
+// x4, the recency bonus x6, the longer n-grams x1 (docs/cm.md, round 10t).
+float bias_source_scale(int source);
+
 // The next token's distribution from statesmix's sparse logit biases (n-grams of 1-7, 15 and 31
 // tokens, LZ, recency) over its count prior, as statesmix's engine forms it without the Mamba
-// (its logits 0, entropy scale 1): the softmax weight of token j is w_j = d_j e^(b_j), with
-// d_j = (count_j + 1)^0.1 in fixed point, kept in a Fenwick tree over the ranks (range sums in
-// log time), and b_j the sum of its sparse biases (only the tokens that have one are listed). A
+// (its logits 0, entropy scale 1), the biases scaled by source for cm (bias_source_scale): the
+// softmax weight of token j is w_j = d_j e^(b_j), with d_j = (count_j + 1)^0.1 in fixed point,
+// kept in a Fenwick tree over the ranks (range sums in log time), and b_j the sum of its scaled
+// sparse biases (only the tokens that have one are listed). A
 // range's mass is g (D(b) - D(a)) + the extras of its listed tokens, g = e^-M with M the largest
 // bias. Doubles in a fixed order from integer counts and statesmix's deterministic exp / log, so
 // the decoder replays every bit.
@@ -137,6 +146,7 @@ class SparseTokenModel {
   std::vector<std::uint64_t> fenwick_;  // of dense_
   std::vector<float> acc_;              // bias per rank while a distribution is built (0: none)
   std::vector<std::uint32_t> touched_;
+  std::array<float, statesmix::kBiasSources> scale_;  // bias_source_scale per source
   std::vector<std::uint32_t> tail_;     // the speculative history's last tokens
   Distribution next_;
 };

@@ -19,6 +19,10 @@ constexpr int kOrders = 9;
 constexpr std::array<int, kOrders> kContextLengths = {1, 2, 3, 4, 5, 6, 7, 15, 31};
 constexpr int kMaxContext = 31;
 constexpr int kRecencyWindow = 64;
+// Where a sparse bias comes from (the third argument of sparse_biases' visitor): 0..kOrders-1 the
+// n-gram order (context of kContextLengths[o] tokens), then the LZ predictor, then the recency
+// bonus.
+constexpr int kLzSource = kOrders, kRecencySource = kOrders + 1, kBiasSources = kOrders + 2;
 constexpr std::uint32_t kMinTableBits = 10;
 constexpr std::uint32_t kMaxTableBits = 24;
 
@@ -34,7 +38,8 @@ class ContextModels {
   void add_biases(const std::vector<std::uint32_t>& history, float s, float* logits);
 
   // The sparse part of add_biases (every n-gram, LZ and recency bias, not the dense prior):
-  // calls visit(token, bias) in add_biases's order, each bias as add_biases adds it. Remembers the
+  // calls visit(token, bias, source) in add_biases's order, each bias as add_biases adds it, with
+  // its source (kLzSource, kRecencySource or the n-gram order). Remembers the
   // context slots for update() like add_biases. (The cm codec's SSM input without the Mamba.)
   template <class Visit>
   void sparse_biases(std::span<const std::uint32_t> history, float s, Visit&& visit);
@@ -105,16 +110,16 @@ void ContextModels::scan(std::span<const std::uint32_t> tail, std::size_t n, flo
     if (slot == nullptr) continue;
     const std::uint32_t* e = tables_[o].arena.data() + slot->offset;
     const float* bias = bias_[o].data();
-    for (std::uint32_t i = 0; i < slot->n; ++i) visit(e[i] & 0xffff, s * bias[e[i] >> 16]);
+    for (std::uint32_t i = 0; i < slot->n; ++i) visit(e[i] & 0xffff, s * bias[e[i] >> 16], o);
   }
   have_lz = n >= 2;
   if (have_lz) {
     lz_key = ((tail[t - 2] + 1) << 16) | (tail[t - 1] + 1);
     const LzEntry& e = lz_[lz_slot(lz_key, table_bits_)];
-    if (e.key == lz_key) visit(e.token, lz_boost_[e.count]);
+    if (e.key == lz_key) visit(e.token, lz_boost_[e.count], kLzSource);
   }
   const std::size_t window = n < kRecencyWindow ? n : kRecencyWindow;
-  for (std::size_t a = 0; a < window; ++a) visit(tail[t - 1 - a], recency_bonus_[a]);
+  for (std::size_t a = 0; a < window; ++a) visit(tail[t - 1 - a], recency_bonus_[a], kRecencySource);
 }
 
 template <class Visit>
