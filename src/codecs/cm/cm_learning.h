@@ -14,6 +14,10 @@ enum ExtraSelector : unsigned {
   kSelectMarkupNode = 8,  // round 8r: the two innermost open brackets and the depth, wiki emphasis,
                           // the markup state, the last byte's top 3 bits, inside a word or not,
                           // and the bit-tree node, hashed to 16 bits
+  kSelectSsmNode = 16,    // round 10x, only with the SSM input (Params::ssm): its confidence
+                          // (SsmInput::confidence(): its P(1) x the share of the mass that
+                          // continues the token), inside a word or not, and the bit-tree node,
+                          // hashed to 16 bits; selected last
 };
 
 // Extra final mixers (beside the level's one or two), one bit each, added in this order; all
@@ -109,9 +113,18 @@ inline LearningConfig learning_config(int level) {
   return c;
 }
 
-// The level's learning with or without the SSM input (Params::ssm): the same since round 10s (see
-// level_config(level, ssm)); before, level 9 with the SSM kept round 7's selectors and final
-// mixers and left out round 9m's SSE stage, for memory.
-inline LearningConfig learning_config(int level, bool /*ssm*/) { return learning_config(level); }
+// The level's learning with or without the SSM input (Params::ssm). Round 10s: the level's own
+// (see level_config(level, ssm)); before, level 9 with the SSM kept round 7's selectors and final
+// mixers and left out round 9m's SSE stage, for memory. Round 10x: level 9 with the SSM lets the
+// SSM's confidence choose weights: its selector replaces the order 3 x node one, the best of the
+// nine replacements tried (all but selector 0; enwik8 300 KB: 64,186 -> 64,103 B; 1 MB and book1
+// in docs/cm.md, round 10x).
+inline LearningConfig learning_config(int level, bool ssm) {
+  LearningConfig c = learning_config(level);
+  if (ssm && level == 9) {
+    c.extra_selectors = (c.extra_selectors & ~unsigned{kSelectOrder3Node}) | kSelectSsmNode;
+  }
+  return c;
+}
 
 }  // namespace kolmo::cm

@@ -113,6 +113,7 @@ std::vector<int> selector_sizes(const LevelConfig& c, const LearningConfig& l, i
   if ((l.extra_selectors & kSelectOrder3Node) != 0) sizes.push_back(65536);  // order 3 x node
   if ((l.extra_selectors & kSelectShape) != 0) sizes.push_back(65536);  // shape x node
   if ((l.extra_selectors & kSelectMarkupNode) != 0) sizes.push_back(65536);  // markup x node
+  if ((l.extra_selectors & kSelectSsmNode) != 0) sizes.push_back(65536);  // SSM x node (ssm)
   return sizes;
 }
 
@@ -522,6 +523,8 @@ int Model::match_length_bucket() const {
 // which then overlaps the inputs' own cache misses; the order changes no bit).
 std::uint32_t Model::predict() {
   const int seen = count_seen_and_prefetch();
+  // The SSM input predicts first: the selectors may read its confidence (round 10x).
+  if (ssm_ != nullptr) ssm_->predict(c0_, bit_pos_, ssm_inputs_);
   select_weight_sets(seen, current_match_state());
   select_sse_contexts();
   mixer_.add(stretch(lt_, order0_.p(c0_)));
@@ -650,7 +653,9 @@ void Model::select_weight_sets(int seen, int match_state) {
   }
   if ((extra & kSelectShape) != 0) mixer_.select(next++, shape_node_context());
   // Round 8r (level 9): the markup state with the node.
-  if ((extra & kSelectMarkupNode) != 0) mixer_.select(next, markup_node_context());
+  if ((extra & kSelectMarkupNode) != 0) mixer_.select(next++, markup_node_context());
+  // Round 10x (level 9 with ssm): the SSM input's confidence with the node.
+  if ((extra & kSelectSsmNode) != 0) mixer_.select(next, ssm_node_context());
   const std::uint32_t by_known = c0_ + 256 * static_cast<std::uint32_t>(known);
   mixer_.select_final(config_.final_by_order ? by_known : c0_);
   if (config_.second_final_by_match) {
@@ -891,9 +896,20 @@ std::uint32_t Model::refine_with_ssm(int st, std::uint32_t p) {
 }
 
 void Model::add_ssm_inputs() {
-  int in[SsmInput::kInputs];
-  ssm_->predict(c0_, bit_pos_, in);
-  for (const int x : in) mixer_.add(x);
+  for (const int x : ssm_inputs_) mixer_.add(x);
+}
+
+// Round 10x (LearningConfig kSelectSsmNode): the SSM input's confidence for this bit (its P(1)
+// and the share of its mass that continues the token, from the predict() that runs before the
+// selection), inside a word or not, and the bit-tree node, hashed to 16 bits. enwik8 300 KB at
+// cm:9,ssm in place of the order 3 x node selector: -83 B; confidence x node alone -65 B,
+// confidence x bit position -42 B, as an 11th selector -61 B (docs/cm.md, round 10x).
+std::uint32_t Model::ssm_node_context() const {
+  const std::uint32_t confidence =
+      ssm_ != nullptr ? ssm_->confidence() : SsmInput::kConfidenceContexts - 1;
+  const std::uint64_t v = confidence | (std::uint64_t{c0_} << 8) |
+                          (std::uint64_t{word_ != 0} << 16) | (11ull << 48);
+  return hash_to_32(v) >> 16;
 }
 
 // ---- LSTM input (params.lstm) ----

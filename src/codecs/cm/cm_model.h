@@ -83,6 +83,7 @@ class Model {
   // The SSM input's hooks (cm_ssm_input.h), kept apart from the rest of the model.
   void add_ssm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
   void add_ssm_inputs();
+  std::uint32_t ssm_node_context() const;
   std::uint32_t refine_with_ssm(int st, std::uint32_t p);
   // The LSTM input's hooks (cm_lstm.h); the model builds the LSTM itself when params.lstm.
   void add_lstm_weights(std::vector<std::int32_t>& weights, std::vector<int>& rates) const;
@@ -114,6 +115,7 @@ class Model {
   int side_first_ = 0;  // index of the first side context (after the level's)
   Apm ssm_apm_;
   std::unique_ptr<LstmInput> lstm_;
+  int ssm_inputs_[SsmInput::kInputs] = {};  // predicted before the weight sets are selected
 
   ContextKind kinds_[kMaxContexts] = {};
   int contexts_ = 0;

@@ -182,6 +182,11 @@ class SsmInput {
   // "nothing continues" contexts. < kSseContexts.
   static constexpr std::uint32_t kSseContexts = (24 * 5 + 1) * 8;
   std::uint32_t sse_context() const { return sse_context_; }
+  // Round 10x: the same without the bit position: the SSM's confidence for the next bit (24
+  // buckets of its stretch x 5 of the share that continues the token, or 120 when nothing
+  // continues). < kConfidenceContexts. (Keeps to set_sse_context()'s layout: bit position lowest.)
+  static constexpr std::uint32_t kConfidenceContexts = 24 * 5 + 1;
+  std::uint32_t confidence() const { return sse_context_ >> 3; }
 
   std::uint64_t tokens_fed() const { return fed_; }
 
