@@ -41,7 +41,7 @@ void add_options(CLI::App& app, BenchOptions& o) {
       ->required()
       ->check(CLI::ExistingPath);
   app.add_option("--codec", o.codec_list,
-                 "comma-separated codecs: kmo:SPEC (kolmo, e.g. kmo:zstd:19, kmo:o2; a bare kolmo-only "
+                 "comma-separated codecs: kmo:SPEC (kolmo, e.g. kmo:zstd:19, kmo:o2, kmo:cm:9,ssm; a bare kolmo-only "
                  "name such as o2 too) and the baselines xz:N[e], zstd:N, brotli:N, bzip2:N, gzip:N "
                  "(default: kmo:zstd,kmo:o2,xz:9e,zstd:19,brotli:11,bzip2:9,gzip:9)");
   app.add_option("-L,--level", o.kolmo.level, "kolmo level 1..9 for kmo: codecs without a level")

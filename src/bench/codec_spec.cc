@@ -104,6 +104,23 @@ Expected<CodecSpec> parse_codec_spec(std::string_view text) {
                           ")");
 }
 
+namespace {
+
+// Whether an item of the list starts a spec of its own: "kmo:...", a tool name or a kolmo codec
+// name (before any ':'). Anything else ("ssm", "lstm", "level=9", "max") is an option.
+bool starts_a_spec(std::string_view item) {
+  if (item.substr(0, kKolmoPrefix.size()) == kKolmoPrefix) return true;
+  const std::string_view name = item.substr(0, item.find(':'));
+  return find_tool(name) != nullptr || find_codec(name) != nullptr;
+}
+
+bool is_kolmo_spec(std::string_view item) {
+  const Expected<CodecSpec> spec = parse_codec_spec(item);
+  return spec.ok() && spec->family == CodecFamily::kKolmo;
+}
+
+}  // namespace
+
 std::vector<std::string> split_codec_list(std::string_view list) {
   std::vector<std::string> out;
   while (!list.empty()) {
@@ -111,7 +128,15 @@ std::vector<std::string> split_codec_list(std::string_view list) {
     std::string_view item = list.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
+    if (!item.empty()) {
+      // kolmo's own options are comma-separated too (kmo:cm:9,ssm,lstm): an item that starts no
+      // spec of its own continues the kolmo spec before it.
+      if (!out.empty() && !starts_a_spec(item) && is_kolmo_spec(out.back())) {
+        out.back().append(1, ',').append(item);
+      } else {
+        out.emplace_back(item);
+      }
+    }
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }

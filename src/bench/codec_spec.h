@@ -1,6 +1,7 @@
 // What `kolmo bench --codec` accepts, parsed into a CodecSpec.
 //
-// Grammar (comma-separated list of these):
+// Grammar (comma-separated list of these; a kolmo spec keeps its own comma-separated options,
+// e.g. kmo:cm:9,ssm,lstm, see split_codec_list):
 //   kmo:SPEC        kolmo's own codec SPEC through the .kmo container, e.g. kmo:zstd:19, kmo:o2,
 //                   kmo:zstd (codec default level, or -L N). "kmo:" alone = kolmo's default codec.
 //                   tensor:o0, tensor:df11, tensor:max are shorthand for tensor:mode=...; on a
@@ -41,7 +42,9 @@ struct CodecSpec {
 // when its encoder is built (make_bench_codec).
 Expected<CodecSpec> parse_codec_spec(std::string_view text);
 
-// "a,b, c" -> {"a","b","c"}; empty items are dropped.
+// "a,b, c" -> {"a","b","c"}; empty items are dropped. An item that starts no spec (not "kmo:...",
+// a tool or a kolmo codec name) after a kolmo spec is one of its options:
+// "kmo:cm:9,ssm,lstm,xz:9e" -> {"kmo:cm:9,ssm,lstm", "xz:9e"}.
 std::vector<std::string> split_codec_list(std::string_view list);
 
 // The codecs benchmarked when --codec is absent.

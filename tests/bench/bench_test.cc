@@ -234,6 +234,12 @@ TEST(CodecSpec, KolmoOptionsAreCheckedWhenTheCodecIsBuilt) {
 TEST(CodecSpec, SplitsLists) {
   EXPECT_EQ(split_codec_list("a, b,,c "), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(split_codec_list(" , ").empty());
+  // kolmo specs keep their own options; tool names and codec names start new specs.
+  EXPECT_EQ(split_codec_list("kmo:cm:9,ssm,lstm,kmo:cm:9, ssm,xz:9e,log:max,hybrid6,o2"),
+            (std::vector<std::string>{"kmo:cm:9,ssm,lstm", "kmo:cm:9,ssm", "xz:9e",
+                                      "log:max,hybrid6", "o2"}));
+  // An option after a tool is not glued to it (the tool has none): it stays an (unknown) item.
+  EXPECT_EQ(split_codec_list("zstd:19,ssm"), (std::vector<std::string>{"zstd:19", "ssm"}));
 }
 
 // ---- measurement -------------------------------------------------------------------------------
