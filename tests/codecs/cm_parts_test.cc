@@ -304,11 +304,15 @@ TEST(CmMixer, AddFinalReturnsConsecutiveIndices) {
 
 // The text state of levels 5-9 (round 5a) after the bytes of text; the word hashes the model
 // would pass are fixed arguments here, so each context shows only what the state adds.
-WordState text_state(const std::string& text) {
-  WordState s;
+// A text state (WordState, TextDetail, TokenState) after the bytes of text.
+template <class State>
+State state_after(const std::string& text) {
+  State s;
   for (char ch : text) s.update(static_cast<std::uint8_t>(ch));
   return s;
 }
+
+WordState text_state(const std::string& text) { return state_after<WordState>(text); }
 
 constexpr std::uint32_t kWordA = 0x1234567, kWordB = 0x7654321;
 
@@ -416,11 +420,7 @@ TEST(CmWordState, WordsInLineRestartAtNewline) {
 
 // ---- Round 9c: TextDetail, the lexical state of level 9's added contexts ----
 
-TextDetail detail_state(const std::string& text) {
-  TextDetail d;
-  for (char ch : text) d.update(static_cast<std::uint8_t>(ch));
-  return d;
-}
+TextDetail detail_state(const std::string& text) { return state_after<TextDetail>(text); }
 
 TEST(CmTextDetail, WordHashesIgnoreCaseAndRememberTheLastWord) {
   EXPECT_EQ(detail_state("The cat").word(), detail_state("the CAT").word());
@@ -520,11 +520,7 @@ TEST(CmLevelConfig, Round10cChangesLevels7And9ButNotLevel8) {
   EXPECT_EQ(level_config(8).contexts & added, 0u);
 }
 
-TokenState token_state(const std::string& text) {
-  TokenState t;
-  for (char ch : text) t.update(static_cast<std::uint8_t>(ch));
-  return t;
-}
+TokenState token_state(const std::string& text) { return state_after<TokenState>(text); }
 
 // Tokens are whitespace-delimited and keep punctuation, digits and case (the model's word does
 // not); the previous token is the last completed one.
